@@ -1,0 +1,5 @@
+"""`python -m fitcli` runs the command-line application."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,267 @@
+"""The Typer app.  The fit subcommands (linear-tanh, ratio2d, project3d) share one option
+set, declared once in FIT_OPTIONS.  Numerical modules are imported inside the commands,
+so `fitcli --help` stays fast."""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from contextlib import contextmanager
+from typing import Annotated, Any, Optional
+
+import typer
+
+from . import __version__
+from .errors import (
+    EXIT_INTERRUPTED,
+    EXIT_NOT_CONVERGED,
+    DataError,
+    DegenerateError,
+    FitcliError,
+    UsageError,
+)
+
+app = typer.Typer(
+    name="fitcli",
+    help="Fit a tanh separator, a 2D ratio map or a 3x4 camera matrix to CSV points by "
+    "hand-derived gradients.  Results go to stdout (a table, or JSON with --json); "
+    "progress and messages go to stderr.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+
+def _positive(value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"must be > 0; got {value:g}")
+    return value
+
+
+
+class OptimizerName(str, enum.Enum):
+    lm = "lm"
+    gd = "gd"
+    momentum = "momentum"
+    adam = "adam"
+
+
+class HomographyInit(str, enum.Enum):
+    dlt = "dlt"
+    identity = "identity"
+    random = "random"
+
+
+class SeparatorInit(str, enum.Enum):
+    auto = "auto"
+    zero = "zero"
+    random = "random"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"fitcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Fit models to CSV points by hand-derived gradients."""
+
+
+@contextmanager
+def reported_errors(debug: bool = False):
+    """FitcliError -> one line on stderr and its exit code; never a traceback."""
+    from .report import error
+
+    try:
+        yield
+    except FitcliError as exc:
+        if debug:
+            raise
+        error(str(exc))
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        error("interrupted")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+FIT_OPTIONS = [
+    _option("file", Annotated[str, typer.Argument(
+        metavar="FILE", show_default=False,
+        help="CSV file of points (header row optional); - reads standard input.")], inspect.Parameter.empty),
+    _option("columns", Annotated[Optional[str], typer.Option(
+        metavar="NAMES", show_default=False,
+        help="Comma-separated file columns to read instead of the default names "
+        "(names, or 1-based positions if the file has no header).")], None),
+    _option("optimizer", Annotated[Optional[OptimizerName], typer.Option(
+        show_default=False,
+        help="lm: Levenberg-Marquardt (default); gd: gradient descent with a line search, "
+        "or a fixed step with --lr; momentum; adam.")], None),
+    _option("lr", Annotated[Optional[float], typer.Option(
+        "--lr", "--learning-rate", callback=_positive, show_default=False,
+        help="Fixed step size of gd/momentum/adam (alone, it selects --optimizer gd).")], None),
+    _option("max_iter", Annotated[Optional[int], typer.Option(
+        min=1, show_default=False, help="Iteration limit [default: 200 for lm, 20000 otherwise].")],
+        None),
+    _option("tol", Annotated[float, typer.Option(
+        callback=_positive, help="Stop when the loss decreases by less than this, relatively.")],
+        1e-10),
+    _option("gtol", Annotated[float, typer.Option(
+        callback=_positive, help="Stop when the gradient is this orthogonal to the residuals.")],
+        1e-10),
+    _option("xtol", Annotated[float, typer.Option(
+        callback=_positive, help="Stop when the step is this small relative to the parameters.")],
+        1e-10),
+    _option("normalize", Annotated[bool, typer.Option(
+        "--normalize/--no-normalize",
+        help="Centre and scale the points before fitting (Hartley); the result is mapped back.")],
+        True),
+    _option("seed", Annotated[int, typer.Option(help="Seed for random starts and subsamples.")], 0),
+    _option("json_output", Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object on stdout instead of the tables.")], False),
+    _option("quiet", Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress and no tables; errors still go to stderr.")], False),
+    _option("debug", Annotated[bool, typer.Option(
+        "--debug", help="Show the full traceback of an unexpected error.")], False),
+]
+
+INIT_HELP = {
+    HomographyInit: "Start: dlt (closed-form linear estimate), identity or random.",
+    SeparatorInit: "Start: auto (best of a least-squares line and a grid of lines), zero or random.",
+}
+
+
+def _fit_command(name: str, init: type[enum.Enum], doc: str, extra=()):
+    """Register the fit subcommand `name` with the shared options plus `extra`."""
+
+    def command(**options: Any) -> None:
+        run_fit(name, options)
+
+    init_option = _option("init", Annotated[Optional[init], typer.Option(
+        show_default=False, help=INIT_HELP[init])], None)
+    params = [*FIT_OPTIONS[:5], init_option, *FIT_OPTIONS[5:], *extra]
+    command.__signature__ = inspect.Signature(params)
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    command.__doc__ = doc
+    command.__name__ = name.replace("-", "_")
+    app.command(name)(command)
+
+
+_fit_command(
+    "linear-tanh", SeparatorInit,
+    """Fit a line y = k x + b separating labelled points, loss (tanh(k x + b - y) - label)^2.
+
+    FILE has columns x, y, label (labels +1/-1, or 0/1 read as -1/+1); +1 lies below
+    the line.  Prints k, b, the loss and the accuracy.""",
+    extra=[_option("standardize", Annotated[bool, typer.Option(
+        "--standardize/--no-standardize",
+        help="Measure z in units of std(y) (well-conditioned whatever y's units); "
+        "--no-standardize uses the tutorial's raw z.")], True)],
+)
+_fit_command(
+    "ratio2d", HomographyInit,
+    """Fit the affine map (nx, ny) = [[a, b, t1], [c, d, t2]] (x, y, 1) seen through nx/ny.
+
+    FILE has columns x, y, ratio.  This is a 1D projective camera: one image coordinate
+    of a plane homography.  Prints the 2x3 matrix (unit norm) and the RMS ratio error.""",
+)
+_fit_command(
+    "project3d", HomographyInit,
+    """Fit a 3x4 perspective camera matrix to 3D-2D correspondences.
+
+    FILE has columns X, Y, Z, u, v.  Minimises the mean squared reprojection distance
+    (the Gold Standard); prints the matrix with |(i, j, k)| = 1 and positive depths,
+    and the RMS reprojection distance in the input's units.""",
+)
+
+
+def _column_list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [c.strip() for c in text.split(",")]
+    if not all(names):
+        raise UsageError(f"--columns must be a comma-separated list of names; got {text!r}")
+    return names
+
+
+def run_fit(name: str, o: dict[str, Any]) -> None:
+    with reported_errors(o["debug"]):
+        from . import report
+        from .core import MODELS, Tolerances, fit
+        from .core.normalize import DegenerateDataError
+        from .data import read_table
+
+        model = MODELS[name]
+        table = read_table(o["file"], model.columns, model=name, rename=_column_list(o["columns"]))
+        try:
+            data, notes = model.split(table.values)
+        except DegenerateDataError as exc:
+            raise DegenerateError(f"{table.source}: {exc}") from None
+        except ValueError as exc:
+            raise DataError(f"{table.source}: {exc}") from None
+        for text in notes:
+            report.note(text, o["quiet"])
+        optimizer = o["optimizer"].value if o["optimizer"] else None
+        if o["lr"] is not None and optimizer is None:
+            optimizer = "gd"
+            report.note("--lr given: fixed-step gradient descent (--optimizer gd)", o["quiet"])
+        if o["lr"] is not None and optimizer == "lm":
+            raise UsageError("--lr is the step size of gd, momentum and adam; lm does not take one")
+        extra = {"standardize": o["standardize"]} if "standardize" in o else {}
+        with report.progress(name, o["quiet"], lambda info: info.figures()) as callback:
+            try:
+                result = fit(
+                    model, data, optimizer=optimizer, learning_rate=o["lr"],
+                    init=o["init"].value if o["init"] else None, normalize=o["normalize"],
+                    max_iter=o["max_iter"], tol=Tolerances(o["tol"], o["xtol"], o["gtol"]),
+                    seed=o["seed"], callback=callback, **extra,
+                )
+            except DegenerateDataError as exc:
+                raise DegenerateError(f"{table.source}: {exc}") from None
+        document = {"input": table.source, **result.to_dict()}
+        show(document, o["json_output"], o["quiet"])
+    raise typer.Exit(exit_code(result))
+
+
+def exit_code(result) -> int:
+    from .core import Status
+
+    if result.success:
+        return 0
+    return EXIT_INTERRUPTED if result.status is Status.INTERRUPTED else EXIT_NOT_CONVERGED
+
+
+SUMMARY = [
+    ("status", "status"), ("", "message"), ("points", "n_points"),
+    ("loss (mean per point)", "loss"), ("RMS error", "rmse"), ("accuracy", "accuracy"),
+    ("z scale", "z_scale"), ("optimizer", "optimizer"), ("iterations", "iterations"),
+    ("passes over the data", "evaluations"), ("seconds", "seconds"),
+]
+
+
+def show(document: dict[str, Any], json_output: bool, quiet: bool) -> None:
+    from . import report
+
+    if json_output:
+        report.write_json(document)
+    elif not quiet:
+        report.print_tables(report.result_tables(document, SUMMARY))
+    if not document["converged"]:
+        report.warn(document["message"])
+
+
+def main() -> None:
+    app()

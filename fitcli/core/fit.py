@@ -1,0 +1,100 @@
+"""fit(): check the data, normalise it, start, optimise, map back, report."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from .lm import levenberg_marquardt
+from .loop import Callback, IterInfo, Tolerances, descend
+from .models import MODELS, Model
+from .optimizers import OPTIMIZERS
+from .result import FitResult
+
+OPTIMIZER_NAMES = ("lm", *OPTIMIZERS)
+DEFAULT_MAX_ITER = {"lm": 200, "gd": 20000, "momentum": 20000, "adam": 20000}
+
+
+def fit(
+    model: str | Model,
+    data: tuple[np.ndarray, ...],
+    *,
+    optimizer: str | None = None,
+    learning_rate: float | None = None,
+    init: str | None = None,
+    normalize: bool = True,
+    max_iter: int | None = None,
+    tol: Tolerances = Tolerances(),
+    seed: int = 0,
+    callback: Callback | None = None,
+    **options: Any,
+) -> FitResult:
+    """Fit `model` to `data` (the model's tuple of arrays, e.g. X (n, 3), uv (n, 2)).
+
+    Args:
+        optimizer: "lm", "gd", "momentum" or "adam"; None takes the model's default.
+        learning_rate: step size of the first-order methods (gd: None = line search).
+        init: one of model.inits; None takes the first.
+        normalize: Hartley normalisation (MATH.md s.4) before fitting.
+        options: model-specific, e.g. standardize=False for linear-tanh.
+
+    Returns:
+        FitResult in the input's units and the model's stated normalisation.
+
+    Raises:
+        ValueError: unknown names; DegenerateDataError: data that cannot determine the model.
+    """
+    model = MODELS[model] if isinstance(model, str) else model
+    optimizer = optimizer or model.default_optimizer
+    init = init or model.inits[0]
+    if optimizer not in OPTIMIZER_NAMES:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose from {OPTIMIZER_NAMES}")
+    if init not in model.inits:
+        raise ValueError(f"unknown init {init!r} for {model.name}; choose from {model.inits}")
+    started = time.perf_counter()
+    model.check(data)
+    frame = model.frame(data, normalize, **options)
+    kernel = model.kernel(*frame.data)
+    params = model.normalize(model.start(kernel, frame.data, init, np.random.default_rng(seed)))
+    if callback is not None:
+        callback = _with_figures(callback, model, frame.data)
+    run = dict(max_iter=max_iter or DEFAULT_MAX_ITER[optimizer], tol=tol,
+               callback=callback, cost_scale=frame.cost_scale)
+    if optimizer == "lm":
+        outcome = levenberg_marquardt(kernel, params, model.normalize, model.gauge, **run)
+    else:
+        method = OPTIMIZERS[optimizer](learning_rate)
+        outcome = descend(kernel, params, method, model.normalize, **run)
+    params = model.canonical(frame.to_original(outcome.params), data)
+    cost = outcome.cost * frame.cost_scale
+    extra = {**model.describe(params), **frame.notes,
+             **model.figures(outcome.params, frame.data, cost)}
+    return FitResult(
+        model=model.name,
+        optimizer=optimizer,
+        param_names=model.param_names,
+        params=params,
+        cost=cost,
+        grad_norm=outcome.grad_norm,
+        n_iter=outcome.n_iter,
+        n_eval=kernel.n_eval,
+        status=outcome.status,
+        n_points=len(data[0]),
+        seconds=time.perf_counter() - started,
+        history=tuple(c * frame.cost_scale for c in outcome.history),
+        extra=extra,
+    )
+
+
+def _with_figures(callback: Callback, model: Model, data) -> Callback:
+    """Attach the model's error measures (computed only if the callback asks)."""
+
+    def wrapped(info: IterInfo) -> None:
+        callback(info._replace(figures=lambda: model.figures(info.params, data, info.cost)))
+
+    return wrapped
+
+
+__all__ = ["DEFAULT_MAX_ITER", "IterInfo", "OPTIMIZER_NAMES", "Tolerances", "fit"]

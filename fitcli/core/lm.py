@@ -1,0 +1,92 @@
+"""Levenberg-Marquardt on the hand-derived Jacobian rows, J^T J accumulated by the kernel.
+
+Each iteration is one pass over the data: the kernel returns the loss, the gradient
+2 J^T r / n and the Gauss-Newton matrix H = 2 J^T J / n at the trial point, so an
+accepted step needs no second pass.  For a model with a scale gauge (params and s*params
+give the same residuals) J params = 0 and H is singular along params; the step is solved
+in the tangent space of the unit sphere and retracted onto it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from .loop import Best, Callback, IterInfo, Outcome, Tolerances, step_small
+from .models.base import Kernel
+from .result import Status
+
+
+def lm_optimality(grad: np.ndarray, H: np.ndarray, cost: float) -> float:
+    """max_j |cos(angle between r and column j of J)| (MINPACK's gtol measure)."""
+    if cost <= 0.0:
+        return 0.0
+    scale = np.sqrt(2.0 * cost * np.maximum(np.diag(H), 1e-300))
+    return float(np.max(np.abs(grad) / scale))
+
+
+def _solve(H, grad, mu, params, gauge):
+    """Step of (H + mu I) d = -g, restricted to params-perpendicular if gauge."""
+    p = len(grad)
+    A = H + mu * np.eye(p)
+    if gauge:  # H params = 0 and g . params = 0: pin the radial direction to zero
+        A += (np.trace(H) / p + 1.0 - mu) * np.outer(params, params)
+    try:
+        return np.linalg.solve(A, -grad)
+    except np.linalg.LinAlgError:
+        return None
+
+
+def levenberg_marquardt(
+    kernel: Kernel,
+    params: np.ndarray,
+    normalize: Callable[[np.ndarray], np.ndarray],
+    gauge: bool,
+    max_iter: int,
+    tol: Tolerances,
+    callback: Callback | None = None,
+    cost_scale: float = 1.0,
+) -> Outcome:
+    """Minimise the kernel's mean loss from params; damping as in Nielsen (1999)."""
+    cost, grad, H = kernel.normal(params)
+    if not math.isfinite(cost):
+        return Outcome(params, cost, math.nan, 0, Status.NON_FINITE, (cost,))
+    mu, nu = 1e-3 * max(float(np.max(np.diag(H))), 1e-12), 2.0
+    best, history, status, it = Best(params, cost, grad), [cost], Status.MAX_ITER, 0
+    try:
+        while it < max_iter:
+            if lm_optimality(grad, H, cost) <= tol.gtol:
+                status = Status.GTOL
+                break
+            it += 1
+            step = _solve(H, grad, mu, params, gauge)
+            if step is None or not np.all(np.isfinite(step)):
+                mu, nu = mu * nu, nu * 2.0
+                continue
+            if step_small(step, params, tol.xtol):
+                status = Status.XTOL
+                break
+            predicted = -(grad @ step + 0.5 * step @ H @ step)
+            trial = normalize(params + step)
+            new_cost, new_grad, new_H = kernel.normal(trial)
+            if math.isfinite(new_cost) and new_cost < cost and predicted > 0:
+                rho = (cost - new_cost) / predicted
+                mu *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+                nu = 2.0
+                settled = cost - new_cost <= tol.ftol * cost and predicted <= tol.ftol * cost
+                params, cost, grad, H = trial, new_cost, new_grad, new_H
+                best.offer(params, cost, grad)
+                history.append(cost)
+                if callback:
+                    callback(IterInfo(it, cost * cost_scale, float(np.linalg.norm(grad)), params))
+                if settled:
+                    status = Status.FTOL
+                    break
+            else:
+                mu, nu = mu * nu, nu * 2.0
+    except KeyboardInterrupt:
+        status = Status.INTERRUPTED
+    params, cost, grad = best.params, best.cost, best.grad
+    return Outcome(params, cost, float(np.linalg.norm(grad)), it, status, tuple(history))

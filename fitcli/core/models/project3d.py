@@ -1,0 +1,266 @@
+"""project3d: a 3x4 perspective projection fitted to 3D-2D correspondences (MATH.md s.3).
+
+    nx, ny, nz = M @ (X, Y, Z, 1),   u_hat = nx / nz,   v_hat = ny / nz
+    loss_i = (u_hat - u)^2 + (v_hat - v)^2
+
+params = M.ravel() = (a, b, c, t1, e, f, g, t2, i, j, k, t3).  Residuals are ordered
+point by point: r = (ru_0, rv_0, ru_1, rv_1, ...).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..normalize import DegenerateDataError, moment_rank, similarity
+from .base import Frame, Kernel, Model, unit
+
+PARAM_NAMES = ("a", "b", "c", "t1", "e", "f", "g", "t2", "i", "j", "k", "t3")
+_PAIRS = [(0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3)]
+# Row of D (see Project3dKernel) holding P_a * P_b for each (a, b) above.
+_PRODUCT_ROW = [4, 5, 6, 0, 7, 8, 1, 9, 2, 3]
+
+
+def to_homogeneous(X: np.ndarray) -> np.ndarray:
+    """(n, d) -> (n, d+1) with a trailing column of ones."""
+    return np.column_stack([X, np.ones(len(X))])
+
+
+def project_points(M: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """u_hat, v_hat (n, 2) of world points X (n, 3) under M (3, 4)."""
+    N = X @ M[:, :3].T + M[:, 3]
+    return N[:, :2] / N[:, 2:3]
+
+
+def depths(M: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """nz (n,) of world points X (n, 3): positive in front of the camera."""
+    return X @ M[2, :3] + M[2, 3]
+
+
+def residuals(params: np.ndarray, X: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """r (2n,) = (u_hat_i - u_i, v_hat_i - v_i) point by point."""
+    return (project_points(params.reshape(3, 4), X) - uv).ravel()
+
+
+def jacobian(params: np.ndarray, X: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """dr/dM (2n, 12): d ru/d row1 = P/nz, d ru/d row3 = -u_hat P/nz (MATH.md s.3)."""
+    M = params.reshape(3, 4)
+    P = to_homogeneous(X)
+    N = P @ M.T
+    Pz = P / N[:, 2:3]
+    J = np.zeros((len(X), 2, 12))
+    J[:, 0, 0:4] = Pz
+    J[:, 1, 4:8] = Pz
+    J[:, 0, 8:12] = -(N[:, 0:1] / N[:, 2:3]) * Pz
+    J[:, 1, 8:12] = -(N[:, 1:2] / N[:, 2:3]) * Pz
+    return J.reshape(-1, 12)
+
+
+def _sym4(s: np.ndarray) -> np.ndarray:
+    """4x4 sum of w P P^T from its 10 distinct entries s (ordered as D's rows)."""
+    S = np.empty((4, 4))
+    for (a, b), row in zip(_PAIRS, _PRODUCT_ROW):
+        S[a, b] = S[b, a] = s[row]
+    return S
+
+
+def _gram(s1, su, sv, suv) -> np.ndarray:
+    """The 12x12 matrix [[S1, 0, -Su], [0, S1, -Sv], [-Su, -Sv, Suv]] from 10-vectors."""
+    S1, Su, Sv = _sym4(s1), _sym4(su), _sym4(sv)
+    G = np.zeros((12, 12))
+    G[0:4, 0:4] = G[4:8, 4:8] = S1
+    G[0:4, 8:12] = G[8:12, 0:4] = -Su
+    G[4:8, 8:12] = G[8:12, 4:8] = -Sv
+    G[8:12, 8:12] = _sym4(suv)
+    return G
+
+
+class Project3dKernel(Kernel):
+    """Holds D (10, n) = (X, Y, Z, 1, XX, XY, XZ, YY, YZ, ZZ) so that every weighted
+    sum  sum_i w_i P_i P_i^T  needed for J^T J is one small matrix product."""
+
+    def __init__(self, X: np.ndarray, uv: np.ndarray):
+        super().__init__(len(X))
+        n = self.n
+        D = np.empty((10, n))
+        D[0:3] = X.T
+        D[3] = 1.0
+        D[4], D[5], D[6] = D[0] * D[0], D[0] * D[1], D[0] * D[2]
+        D[7], D[8], D[9] = D[1] * D[1], D[1] * D[2], D[2] * D[2]
+        self.D = D
+        self.u = np.ascontiguousarray(uv[:, 0])
+        self.v = np.ascontiguousarray(uv[:, 1])
+        m = min(n, 8192)
+        self._N = np.empty((3, m))
+        self._W = np.empty((7, m))
+        self._t = np.empty((2, m))
+
+    def _residual_chunk(self, M, s, e):
+        """Fill the chunk's N = M P, inv = 1/nz, u_hat, v_hat, ru, rv; return ru, rv."""
+        m = e - s
+        N, W, t = self._N[:, :m], self._W[:, :m], self._t[:, :m]
+        np.matmul(M, self.D[0:4, s:e], out=N)
+        inv = t[0]
+        np.divide(1.0, N[2], out=inv)
+        N[0] *= inv
+        N[1] *= inv
+        ru, rv = W[0], W[1]
+        np.subtract(N[0], self.u[s:e], out=ru)
+        np.subtract(N[1], self.v[s:e], out=rv)
+        return N[0], N[1], inv, ru, rv
+
+    def _cost(self, params):
+        M, total = params.reshape(3, 4), 0.0
+        with np.errstate(all="ignore"):
+            for s, e in self.chunks():
+                _, _, _, ru, rv = self._residual_chunk(M, s, e)
+                total += ru @ ru + rv @ rv
+        return total / self.n
+
+    def _gradient_weights(self, uh, vh, inv, ru, rv, tmp):
+        """ru, rv -> C1/2 = ru/nz, C2/2 = rv/nz, -(C1 u_hat + C2 v_hat)/2, in place."""
+        ru *= inv
+        rv *= inv
+        c = self._W[2, : len(ru)]
+        np.multiply(ru, uh, out=c)
+        np.multiply(rv, vh, out=tmp)
+        c += tmp
+        np.negative(c, out=c)
+
+    def _cost_grad(self, params):
+        M, total, G = params.reshape(3, 4), 0.0, np.zeros((3, 4))
+        with np.errstate(all="ignore"):
+            for s, e in self.chunks():
+                uh, vh, inv, ru, rv = self._residual_chunk(M, s, e)
+                total += ru @ ru + rv @ rv
+                self._gradient_weights(uh, vh, inv, ru, rv, self._t[1, : e - s])
+                G += self._W[0:3, : e - s] @ self.D[0:4, s:e].T
+        return total / self.n, (2.0 / self.n) * G.ravel()
+
+    def _normal(self, params):
+        M, total, S = params.reshape(3, 4), 0.0, np.zeros((7, 10))
+        with np.errstate(all="ignore"):
+            for s, e in self.chunks():
+                m = e - s
+                uh, vh, inv, ru, rv = self._residual_chunk(M, s, e)
+                total += ru @ ru + rv @ rv
+                W, tmp = self._W[:, :m], self._t[1, :m]
+                self._gradient_weights(uh, vh, inv, ru, rv, tmp)
+                np.multiply(inv, inv, out=W[3])  # J^T J weights: 1/nz^2 (1, uh, vh, uh^2+vh^2)
+                np.multiply(W[3], uh, out=W[4])
+                np.multiply(W[3], vh, out=W[5])
+                np.multiply(uh, uh, out=tmp)
+                np.multiply(vh, vh, out=W[6])
+                W[6] += tmp
+                W[6] *= W[3]
+                S += W @ self.D[:, s:e].T
+        n = self.n
+        grad = (2.0 / n) * S[0:3, 0:4].ravel()
+        return total / n, grad, (2.0 / n) * _gram(S[3], S[4], S[5], S[6])
+
+    def moments(self) -> np.ndarray:
+        """The DLT's 12x12 A^T A, accumulated in one pass (MATH.md s.3)."""
+        S = np.zeros((4, 10))
+        W = np.empty((4, min(self.n, 8192)))
+        for s, e in self.chunks():
+            w = W[:, : e - s]
+            u, v = self.u[s:e], self.v[s:e]
+            w[0] = 1.0
+            w[1], w[2] = u, v
+            np.multiply(u, u, out=w[3])
+            w[3] += v * v
+            S += w @ self.D[:, s:e].T
+        return _gram(*S)
+
+
+class Project3d(Model):
+    name = "project3d"
+    param_names = PARAM_NAMES
+    columns = ("X", "Y", "Z", "u", "v")
+    n_targets = 2
+    min_points = 6
+    min_points_why = "each point gives 2 equations for the 11 degrees of freedom of M"
+    gauge = True
+    inits = ("dlt", "identity", "random")
+
+    def split(self, table):
+        return (np.ascontiguousarray(table[:, 0:3]), np.ascontiguousarray(table[:, 3:5])), []
+
+    def residuals(self, params, X, uv):
+        return residuals(params, X, uv)
+
+    def jacobian(self, params, X, uv):
+        return jacobian(params, X, uv)
+
+    def kernel(self, X, uv):
+        return Project3dKernel(X, uv)
+
+    def frame(self, data, normalize, **options):
+        X, uv = data
+        if not normalize:
+            return Frame(data, to_original=lambda p: p)
+        T, uvn = similarity(uv, "image points")
+        U, Xn = similarity(X, "world points")
+        T_inv = np.linalg.inv(T)
+
+        def to_original(p):
+            return (T_inv @ p.reshape(3, 4) @ U).ravel()
+
+        return Frame((Xn, uvn), to_original, cost_scale=1.0 / T[0, 0] ** 2)
+
+    def check(self, data):
+        super().check(data)
+        rank = moment_rank(data[0])
+        if rank < 3:
+            shape = {0: "are all the same point", 1: "lie on one line", 2: "lie on one plane"}
+            raise DegenerateDataError(
+                f"the world points {shape[rank]}: a 3x4 projection is not unique for them "
+                "(fit a plane homography instead, e.g. ratio2d per image coordinate)"
+            )
+        if moment_rank(data[1]) == 0:
+            raise DegenerateDataError("all image points are the same point")
+
+    def start(self, kernel, data, init, rng):
+        if init == "identity":
+            return unit(np.eye(3, 4).ravel())
+        if init == "random":
+            return unit(rng.standard_normal(12))
+        return dlt(kernel)
+
+    def canonical(self, params, data):
+        """Scale so that |(i, j, k)| = 1 and nz > 0 for most points (nz = depth)."""
+        M = params.reshape(3, 4)
+        M = M / np.linalg.norm(M[2, :3])
+        if np.count_nonzero(depths(M, data[0]) > 0) * 2 < len(data[0]):
+            M = -M
+        return M.ravel()
+
+    def describe(self, params):
+        return {
+            "matrix": params.reshape(3, 4),
+            "normalization": "|(i, j, k)| = 1, nz > 0 for most points (nz = depth)",
+        }
+
+    def example(self, rng, n=12):
+        X = rng.uniform(-1, 1, (n, 3)) + [0.0, 0.0, 4.0]
+        M = np.hstack([np.diag([2.0, 2.0, 1.0]), rng.normal(0, 0.1, (3, 1))])
+        M[:, :3] += rng.normal(0, 0.1, (3, 3))
+        uv = project_points(M, X) + rng.normal(0, 0.05, (n, 2))
+        return (X, uv), M.ravel() + rng.normal(0, 0.05, 12)
+
+
+def dlt(kernel: Project3dKernel) -> np.ndarray:
+    """The algebraic estimate: smallest eigenvector of A^T A (unit norm).
+
+    Raises:
+        DegenerateDataError: A^T A has more than one (near-)null direction.
+    """
+    evals, evecs = np.linalg.eigh(kernel.moments())
+    if evals[1] <= 1e-13 * evals[-1]:
+        raise DegenerateDataError(
+            "the points do not determine a unique 3x4 projection "
+            "(the linear system has more than one solution)"
+        )
+    return evecs[:, 0]
+
+
+MODEL = Project3d()

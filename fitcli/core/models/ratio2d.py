@@ -1,0 +1,208 @@
+"""ratio2d: an affine map of 2D points seen only through the ratio nx/ny (MATH.md s.2).
+
+    nx = a x + b y + t1,   ny = c x + d y + t2,   r_hat = nx / ny
+    loss_i = (r_hat - l)^2
+
+params = (a, b, t1, c, d, t2), the rows of the 2x3 matrix [[a, b, t1], [c, d, t2]]:
+a one-dimensional projective camera.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..normalize import DegenerateDataError, affine_1d, moment_rank, similarity
+from .base import Frame, Kernel, Model, unit
+
+PARAM_NAMES = ("a", "b", "t1", "c", "d", "t2")
+_PAIRS = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+_PRODUCT_ROW = [3, 4, 0, 5, 1, 2]  # row of D = (x, y, 1, xx, xy, yy) holding q_a q_b
+
+
+def predict(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """r_hat (n,) = nx / ny for theta = (a, b, t1, c, d, t2)."""
+    a, b, t1, c, d, t2 = theta
+    return (a * x + b * y + t1) / (c * x + d * y + t2)
+
+
+def denominators(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ny (n,): where it crosses zero a point maps to infinity."""
+    return theta[3] * x + theta[4] * y + theta[5]
+
+
+def residuals(params, x, y, l):
+    """r (n,) = nx/ny - l."""
+    return predict(params, x, y) - l
+
+
+def jacobian(params, x, y, l):
+    """dr/dtheta (n, 6): d r/d row1 = q/ny, d r/d row2 = -r_hat q/ny, q = (x, y, 1)."""
+    a, b, t1, c, d, t2 = params
+    ny = c * x + d * y + t2
+    q = np.column_stack([x, y, np.ones_like(x)]) / ny[:, None]
+    r_hat = (a * x + b * y + t1) / ny
+    return np.hstack([q, -r_hat[:, None] * q])
+
+
+def _sym3(s: np.ndarray) -> np.ndarray:
+    S = np.empty((3, 3))
+    for (i, j), row in zip(_PAIRS, _PRODUCT_ROW):
+        S[i, j] = S[j, i] = s[row]
+    return S
+
+
+def _gram(s1, sl, sll) -> np.ndarray:
+    """The 6x6 matrix [[S1, -Sl], [-Sl, Sll]] from 6-vectors of weighted moments."""
+    S1, Sl = _sym3(s1), _sym3(sl)
+    G = np.empty((6, 6))
+    G[0:3, 0:3] = S1
+    G[0:3, 3:6] = G[3:6, 0:3] = -Sl
+    G[3:6, 3:6] = _sym3(sll)
+    return G
+
+
+class Ratio2dKernel(Kernel):
+    """Holds D (6, n) = (x, y, 1, xx, xy, yy); J^T J is one small product per chunk."""
+
+    def __init__(self, x, y, l):
+        super().__init__(len(x))
+        D = np.empty((6, self.n))
+        D[0], D[1], D[2] = x, y, 1.0
+        D[3], D[4], D[5] = D[0] * D[0], D[0] * D[1], D[1] * D[1]
+        self.D = D
+        self.l = np.ascontiguousarray(l)
+        m = min(self.n, 8192)
+        self._N = np.empty((2, m))
+        self._W = np.empty((5, m))
+        self._inv = np.empty(m)
+
+    def _residual_chunk(self, theta, s, e):
+        m = e - s
+        N, inv, r = self._N[:, :m], self._inv[:m], self._W[0, :m]
+        np.matmul(theta, self.D[0:3, s:e], out=N)
+        np.divide(1.0, N[1], out=inv)
+        N[0] *= inv
+        np.subtract(N[0], self.l[s:e], out=r)
+        return N[0], inv, r
+
+    def _cost(self, params):
+        theta, total = params.reshape(2, 3), 0.0
+        with np.errstate(all="ignore"):
+            for s, e in self.chunks():
+                r = self._residual_chunk(theta, s, e)[2]
+                total += r @ r
+        return total / self.n
+
+    def _weights(self, rh, inv, r, rows):
+        """r -> r/ny (row 0), -r r_hat/ny (row 1); rows > 2 adds the J^T J weights."""
+        W = self._W[:, : len(r)]
+        r *= inv
+        np.multiply(r, rh, out=W[1])
+        np.negative(W[1], out=W[1])
+        if rows > 2:
+            np.multiply(inv, inv, out=W[2])
+            np.multiply(W[2], rh, out=W[3])
+            np.multiply(W[3], rh, out=W[4])
+        return W[:rows]
+
+    def _cost_grad(self, params):
+        theta, total, G = params.reshape(2, 3), 0.0, np.zeros((2, 3))
+        with np.errstate(all="ignore"):
+            for s, e in self.chunks():
+                rh, inv, r = self._residual_chunk(theta, s, e)
+                total += r @ r
+                G += self._weights(rh, inv, r, 2) @ self.D[0:3, s:e].T
+        return total / self.n, (2.0 / self.n) * G.ravel()
+
+    def _normal(self, params):
+        theta, total, S = params.reshape(2, 3), 0.0, np.zeros((5, 6))
+        with np.errstate(all="ignore"):
+            for s, e in self.chunks():
+                rh, inv, r = self._residual_chunk(theta, s, e)
+                total += r @ r
+                S += self._weights(rh, inv, r, 5) @ self.D[:, s:e].T
+        n = self.n
+        return total / n, (2.0 / n) * S[0:2, 0:3].ravel(), (2.0 / n) * _gram(S[2], S[3], S[4])
+
+    def moments(self) -> np.ndarray:
+        """The DLT's 6x6 A^T A for rows [-q, l q] (MATH.md s.2), in one pass."""
+        S = np.zeros((3, 6))
+        for s, e in self.chunks():
+            l = self.l[s:e]
+            S += np.stack([np.ones_like(l), l, l * l]) @ self.D[:, s:e].T
+        return _gram(*S)
+
+
+class Ratio2d(Model):
+    name = "ratio2d"
+    param_names = PARAM_NAMES
+    columns = ("x", "y", "ratio")
+    n_targets = 1
+    min_points = 5
+    min_points_why = "each point gives 1 equation for the 5 degrees of freedom of the map"
+    gauge = True
+    inits = ("dlt", "identity", "random")
+
+    def residuals(self, params, x, y, l):
+        return residuals(params, x, y, l)
+
+    def jacobian(self, params, x, y, l):
+        return jacobian(params, x, y, l)
+
+    def kernel(self, x, y, l):
+        return Ratio2dKernel(x, y, l)
+
+    def frame(self, data, normalize, **options):
+        x, y, l = data
+        if not normalize:
+            return Frame(data, to_original=lambda p: p)
+        T, xy = similarity(np.column_stack([x, y]), "points (x, y)")
+        T1, ln = affine_1d(l, "ratios")
+        T1_inv = np.linalg.inv(T1)
+
+        def to_original(p):
+            return (T1_inv @ p.reshape(2, 3) @ T).ravel()
+
+        xn, yn = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+        return Frame((xn, yn, ln), to_original, cost_scale=T1_inv[0, 0] ** 2)
+
+    def check(self, data):
+        super().check(data)
+        rank = moment_rank(np.column_stack(data[:2]))
+        if rank < 2:
+            shape = "are all the same point" if rank == 0 else "lie on one line"
+            raise DegenerateDataError(
+                f"the points (x, y) {shape}: the map is not unique for them"
+            )
+
+    def start(self, kernel, data, init, rng):
+        if init == "identity":
+            return unit(np.array([1.0, 0.0, 0.0, 0.0, 0.0, 1.0]))
+        if init == "random":
+            return unit(rng.standard_normal(6))
+        evals, evecs = np.linalg.eigh(kernel.moments())
+        if evals[1] <= 1e-13 * evals[-1]:
+            raise DegenerateDataError(
+                "the points do not determine a unique ratio map "
+                "(the linear system has more than one solution)"
+            )
+        return evecs[:, 0]
+
+    def canonical(self, params, data):
+        """Unit norm, sign such that ny > 0 for most points."""
+        theta = unit(params)
+        if np.count_nonzero(denominators(theta, data[0], data[1]) > 0) * 2 < len(data[0]):
+            theta = -theta
+        return theta
+
+    def describe(self, params):
+        return {"matrix": params.reshape(2, 3), "normalization": "unit norm, ny > 0 for most points"}
+
+    def example(self, rng, n=12):
+        x, y = rng.uniform(-2, 2, (2, n))
+        theta = np.array([1.0, 0.5, 0.2, 0.1, -0.2, 3.0]) + rng.normal(0, 0.1, 6)
+        l = predict(theta, x, y) + rng.normal(0, 0.05, n)
+        return (x, y, l), theta + rng.normal(0, 0.05, 6)
+
+
+MODEL = Ratio2d()

@@ -1,0 +1,109 @@
+"""The one record a fit returns, and the table of what its status means."""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+class Status(enum.Enum):
+    GTOL = "gtol"  # first-order optimality measure below gtol
+    FTOL = "ftol"  # relative loss decrease below ftol
+    XTOL = "xtol"  # relative step below xtol
+    MAX_ITER = "max_iter"
+    NON_FINITE = "non_finite"  # loss or gradient became NaN/inf
+    INTERRUPTED = "interrupted"
+
+
+CONVERGED = frozenset({Status.GTOL, Status.FTOL, Status.XTOL})
+
+MESSAGES = {
+    Status.GTOL: "converged: the gradient is orthogonal to the residuals to within gtol",
+    Status.FTOL: "converged: the relative decrease of the loss fell below ftol",
+    Status.XTOL: "converged: the relative step size fell below xtol",
+    Status.MAX_ITER: "not converged: stopped at the iteration limit (--max-iter)",
+    Status.NON_FINITE: (
+        "diverged: the loss became non-finite; the best finite parameters seen are reported"
+    ),
+    Status.INTERRUPTED: "interrupted: the best parameters so far are reported",
+}
+
+
+def _plain(value: Any) -> Any:
+    """Convert numpy scalars/arrays to plain Python; NaN and inf become None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What a fit found, in the input's units and the model's stated normalisation.
+
+    `cost` is the mean per-point loss (MATH.md); `grad_norm` is the norm of its
+    gradient in the fit's internal (normalised) coordinates.  `history` holds the
+    loss after every iteration, `extra` model-specific figures (e.g. z scale).
+    """
+
+    model: str
+    optimizer: str
+    param_names: tuple[str, ...]
+    params: np.ndarray
+    cost: float
+    grad_norm: float
+    n_iter: int
+    n_eval: int
+    status: Status
+    n_points: int
+    seconds: float = 0.0
+    history: tuple[float, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        return self.status in CONVERGED
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.status]
+
+    @property
+    def rmse(self) -> float:
+        return math.sqrt(self.cost) if self.cost >= 0 else math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python types with stable keys; non-finite numbers become None."""
+        return _plain(
+            {
+                "model": self.model,
+                "optimizer": self.optimizer,
+                "params": dict(zip(self.param_names, self.params)),
+                "loss": self.cost,
+                "n_points": self.n_points,
+                "iterations": self.n_iter,
+                "evaluations": self.n_eval,
+                "converged": self.success,
+                "status": self.status,
+                "message": self.message,
+                "grad_norm": self.grad_norm,
+                "seconds": self.seconds,
+                **self.extra,
+            }
+        )

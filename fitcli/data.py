@@ -1,0 +1,310 @@
+"""CSV (a path or "-") -> Table, with file, line and column in every message.
+
+Accepted: an optional header row (columns then found by name, case-insensitive, extra
+columns ignored; without one, by position), comma, semicolon, tab or whitespace
+separators, a UTF-8 byte-order mark, CRLF line ends, blank lines and '#' comments.
+
+Large files go through a fast engine (pyarrow if installed, else numpy.loadtxt); if it
+refuses the file, or the numbers are not all finite, a careful line-by-line pass finds
+the first bad field and names it.  That pass is also the parser of last resort, so the
+result never depends on which engine ran.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .errors import DataError
+
+FAST_MIN_BYTES = 1 << 16  # below this the careful pass is fast enough on its own
+
+
+@dataclass(frozen=True)
+class Table:
+    """Columns of finite float64 values, in the order they were asked for."""
+
+    source: str
+    names: tuple[str, ...]
+    values: np.ndarray  # (n, len(names))
+    header: bool
+    delimiter: str | None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.values)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, self.names.index(name)]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    delimiter: str | None
+    header: tuple[str, ...] | None  # file's column names, as written
+    n_fields: int
+    body_offset: int  # character offset of the first data line
+    body_line: int  # its 1-based line number
+
+
+def read_bytes(source: str) -> tuple[str, bytes]:
+    """(display name, content) of a path, or of standard input for "-"."""
+    if source == "-":
+        return "<stdin>", sys.stdin.buffer.read()
+    name = source
+    try:
+        with open(source, "rb") as fh:
+            return name, fh.read()
+    except FileNotFoundError:
+        raise DataError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{name}: is a directory, not a CSV file") from None
+    except PermissionError:
+        raise DataError(f"{name}: permission denied") from None
+    except OSError as exc:
+        raise DataError(f"{name}: cannot read ({exc.strerror or exc})") from None
+
+
+def decode(name: str, raw: bytes) -> str:
+    """UTF-8 text without a byte-order mark; binary content is refused."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if b"\x00" in raw[: 1 << 20]:
+        raise DataError(f"{name}: not a text file (it contains NUL bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"{name}, line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
+
+
+def read_table(
+    source: str,
+    columns: Sequence[str],
+    *,
+    model: str,
+    rename: Sequence[str] | None = None,
+    optional: Sequence[str] = (),
+) -> Table:
+    """Read the columns `columns` (model order) of a CSV file.
+
+    Args:
+        source: a path, or "-" for standard input.
+        columns: the model's column names, inputs then targets.
+        model: the command's name, for messages.
+        rename: the user's --columns: file column names (or 1-based positions) to use
+            for `columns`, in the same order.
+        optional: trailing names of `columns` that may be absent (e.g. targets in predict).
+
+    Raises:
+        DataError: unreadable, unparsable or non-finite input, with file, line, column.
+    """
+    name, raw = read_bytes(source)
+    raw = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    head = _head(name, raw)
+    layout = _sniff(name, head)
+    used, wanted = _select(name, layout, list(columns), model, rename, list(optional))
+    start = len(head[: layout.body_offset].encode())
+    values = None
+    if len(raw) - start >= FAST_MIN_BYTES and raw.find(b"#", start) < 0:
+        values = _fast_parse(memoryview(raw)[start:], layout, [j for j, _ in used])
+        if values is not None and not np.all(np.isfinite(values)):
+            values = None
+    if values is None:
+        body = decode(name, raw)[layout.body_offset :]
+        values = _careful_parse(name, body, layout, used)
+    if len(values) == 0:
+        raise DataError(f"{name}: no data rows" + (" after the header" if layout.header else ""))
+    return Table(name, tuple(wanted), values, layout.header is not None, layout.delimiter)
+
+
+def _head(name: str, raw: bytes, size: int = 1 << 16) -> str:
+    """The text of the first `size` bytes (whole lines) for sniffing; all of a small file."""
+    if len(raw) <= size:
+        return decode(name, raw)
+    cut = raw.rfind(b"\n", 0, size) + 1 or size
+    try:
+        return raw[:cut].decode("utf-8")
+    except UnicodeDecodeError:
+        return decode(name, raw)  # raises with the line of the bad byte
+
+
+def _lines(text: str, start: int = 0):
+    """(line number, offset, line) without the newline, from character offset `start`."""
+    number, pos, end = 1 + text.count("\n", 0, start), start, len(text)
+    while pos < end:
+        nl = text.find("\n", pos)
+        stop = end if nl < 0 else nl
+        yield number, pos, text[pos:stop].rstrip("\r")
+        number, pos = number + 1, stop + 1
+
+
+def _skip(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+def _split(line: str, delimiter: str | None) -> list[str]:
+    return [f.strip() for f in line.split(delimiter)] if delimiter else line.split()
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _sniff(name: str, text: str) -> _Layout:
+    """Find the separator, the header row (if any) and where the data starts."""
+    lines = ((n, off, line) for n, off, line in _lines(text) if not _skip(line))
+    first = next(lines, None)
+    if first is None:
+        raise DataError(f"{name}: the file is empty" + (" (only comments)" if text.strip() else ""))
+    number, offset, line = first
+    delimiter = next((d for d in (",", ";", "\t") if d in line), None)
+    fields = _split(line, delimiter)
+    if all(_is_number(f) for f in fields):
+        return _Layout(delimiter, None, len(fields), offset, number)
+    header = tuple(f.strip().strip('"').strip("'") for f in fields)
+    nxt = next(lines, None)
+    if nxt is None:
+        raise DataError(f"{name}: has a header row but no data rows")
+    return _Layout(delimiter, header, len(header), nxt[1], nxt[0])
+
+
+def _select(name, layout, columns, model, rename, optional):
+    """[(field index, display name)] of the columns to read, and the names present."""
+    if rename is not None and len(rename) != len(columns):
+        raise DataError(
+            f"--columns needs {len(columns)} names ({', '.join(columns)}); got {len(rename)}"
+        )
+    targets = rename if rename is not None else columns
+    if layout.header is None:
+        return _select_by_position(name, layout, columns, rename, optional)
+    lower = [h.lower() for h in layout.header]
+    for j, h in enumerate(lower):
+        if h and h in lower[:j]:
+            raise DataError(
+                f"{name}: column name '{layout.header[j]}' appears twice "
+                f"(columns {lower.index(h) + 1} and {j + 1})"
+            )
+    found = {c: lower.index(t.lower()) for c, t in zip(columns, targets) if t.lower() in lower}
+    absent = [c for c in columns if c not in found]
+    if absent and absent != list(optional):
+        missing = [t for c, t in zip(columns, targets) if c not in found]
+        if rename is not None:
+            raise DataError(f"{name}: --columns names {', '.join(missing)}, not in the header")
+        raise DataError(
+            f"{name}: {model} needs columns {', '.join(columns)}; missing: {', '.join(missing)}"
+        )
+    present = [c for c in columns if c in found]
+    return [(found[c], layout.header[found[c]]) for c in present], present
+
+
+def _select_by_position(name, layout, columns, rename, optional):
+    if rename is not None:
+        try:
+            index = [int(r) - 1 for r in rename]
+        except ValueError:
+            raise DataError(f"{name}: has no header row, so --columns must be positions (1, 2, ...)") from None
+        bad = [i + 1 for i in index if not 0 <= i < layout.n_fields]
+        if bad:
+            raise DataError(f"{name}: --columns position {bad[0]} is not in 1..{layout.n_fields}")
+        return [(j, f"{j + 1} ({c})") for j, c in zip(index, columns)], list(columns)
+    required = columns[: len(columns) - len(optional)]
+    for wanted in (columns, required) if optional else (columns,):
+        if layout.n_fields == len(wanted):
+            return [(j, f"{j + 1} ({c})") for j, c in enumerate(wanted)], list(wanted)
+    raise DataError(
+        f"{name}, line {layout.body_line}: expected {len(columns)} fields "
+        f"({', '.join(columns)}) and found {layout.n_fields}, with no header row "
+        "(add a header row naming the columns, or use --columns)"
+    )
+
+
+def _fast_parse(body: memoryview, layout: _Layout, usecols: list[int]) -> np.ndarray | None:
+    """The whole body at C speed, or None if the engine refuses it (the careful pass
+    then finds and names the problem)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return _loadtxt(body, layout, usecols)
+    if layout.delimiter is None:
+        return _loadtxt(body, layout, usecols)
+    return _arrow(body, layout, usecols)
+
+
+def _arrow(body: memoryview, layout: _Layout, usecols: list[int]) -> np.ndarray | None:
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    names = [f"f{j}" for j in range(layout.n_fields)]
+    try:
+        table = pv.read_csv(
+            pa.BufferReader(pa.py_buffer(body)),
+            read_options=pv.ReadOptions(column_names=names),
+            parse_options=pv.ParseOptions(delimiter=layout.delimiter),
+            convert_options=pv.ConvertOptions(
+                include_columns=[names[j] for j in usecols],
+                column_types={names[j]: pa.float64() for j in usecols},
+            ),
+        )
+    except pa.ArrowException:
+        return None
+    out = np.empty((len(usecols), table.num_rows))  # column-major: each column contiguous
+    for j in range(len(usecols)):
+        column, pos = table.column(j), 0
+        if column.null_count:
+            return None
+        for chunk in column.chunks:
+            out[j, pos : pos + len(chunk)] = chunk.to_numpy(zero_copy_only=True)
+            pos += len(chunk)
+    return out.T
+
+
+def _loadtxt(body: memoryview, layout: _Layout, usecols: list[int]) -> np.ndarray | None:
+    try:
+        text = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8")
+        return np.loadtxt(text, delimiter=layout.delimiter, usecols=usecols, ndmin=2, dtype=float)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _careful_parse(name: str, body: str, layout: _Layout, used) -> np.ndarray:
+    """Line by line; raises at the first bad field with its line and column."""
+    rows = []
+    for number, _, line in _lines(body):
+        if _skip(line):
+            continue
+        fields = _split(line, layout.delimiter)
+        if len(fields) != layout.n_fields:
+            raise DataError(
+                f"{name}, line {number + layout.body_line - 1}: expected {layout.n_fields} "
+                f"fields, got {len(fields)}"
+            )
+        line_number = number + layout.body_line - 1
+        rows.append([_number(name, line_number, label, fields[j]) for j, label in used])
+    return np.array(rows, dtype=float).reshape(len(rows), len(used))
+
+
+def _number(name: str, line: int, column: str, token: str) -> float:
+    where = f"{name}, line {line}, column '{column}'"
+    if not token:
+        raise DataError(f"{where}: empty field, expected a number")
+    try:
+        value = float(token)
+    except ValueError:
+        shown = token if len(token) <= 40 else token[:37] + "..."
+        raise DataError(f"{where}: expected a number, got '{shown}'") from None
+    if math.isfinite(value):
+        return value
+    if math.isnan(value) or token.lstrip("+-").lower() in ("inf", "infinity"):
+        raise DataError(f"{where}: '{token}' is not a finite number")
+    raise DataError(f"{where}: '{token}' overflows double precision (max ~1.8e308)")
