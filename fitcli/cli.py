@@ -265,3 +265,6 @@ def show(document: dict[str, Any], json_output: bool, quiet: bool) -> None:
 
 def main() -> None:
     app()
+
+
+from .commands import synth  # noqa: E402,F401  (registers the command)

@@ -25,6 +25,15 @@ def numeric_gradient(f: Callable[[np.ndarray], float], params: np.ndarray, rel_s
 
 
 def relative_errors(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
-    """|a - n| / max(|a|, |n|, floor): floor keeps near-zero partials from dominating."""
-    scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), 1e-8 * max(np.max(np.abs(numeric)), 1e-300))
-    return np.abs(analytic - numeric) / scale
+    """Per parameter (last axis): |a - n| / max(|a|, |n|) over the residuals (other axes),
+    in the Euclidean norm; a gradient (p,) is compared element by element.  A floor of
+    1e-8 x the largest partial keeps a partial that is zero from dividing by zero."""
+    analytic, numeric = np.asarray(analytic, float), np.asarray(numeric, float)
+    if analytic.ndim == 1:
+        diff, size = np.abs(analytic - numeric), np.maximum(np.abs(analytic), np.abs(numeric))
+    else:
+        axes = tuple(range(analytic.ndim - 1))
+        diff = np.sqrt(np.sum((analytic - numeric) ** 2, axis=axes))
+        size = np.maximum(np.sqrt(np.sum(analytic**2, axis=axes)), np.sqrt(np.sum(numeric**2, axis=axes)))
+    floor = 1e-8 * max(float(np.max(size)), 1e-300)
+    return diff / np.maximum(size, floor)

@@ -39,6 +39,7 @@ def _solve(H, grad, mu, params, gauge):
         return None
 
 
+@np.errstate(all="ignore")  # a trial step into nz = 0 is rejected, not warned about
 def levenberg_marquardt(
     kernel: Kernel,
     params: np.ndarray,

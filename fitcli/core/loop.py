@@ -71,6 +71,7 @@ class Best:
             self.params, self.cost, self.grad = params, cost, grad
 
 
+@np.errstate(all="ignore")  # overflow is detected and reported as Status.NON_FINITE
 def descend(
     kernel: Kernel,
     params: np.ndarray,

@@ -1,0 +1,1 @@
+"""Subcommands beyond the three fits; each module registers its command on the app."""
