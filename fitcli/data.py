@@ -15,25 +15,33 @@ from __future__ import annotations
 import io
 import math
 import sys
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Callable, Sequence
 
 import numpy as np
 
 from .errors import DataError
+from .text_columns import arrow_text, encode_tokens, row_lines, unquote
 
 FAST_MIN_BYTES = 1 << 16  # below this the careful pass is fast enough on its own
 
 
 @dataclass(frozen=True)
 class Table:
-    """Columns of finite float64 values, in the order they were asked for."""
+    """Columns of finite float64 values, in the order they were asked for.
+
+    A column read as text (see read_table's text_columns) that is not all numbers holds
+    level indices 0, 1, ... into `levels[name]`, its sorted distinct values.
+    """
 
     source: str
     names: tuple[str, ...]
     values: np.ndarray  # (n, len(names))
     header: bool
     delimiter: str | None
+    levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _lines: Callable[[], np.ndarray | None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_rows(self) -> int:
@@ -41,6 +49,10 @@ class Table:
 
     def column(self, name: str) -> np.ndarray:
         return self.values[:, self.names.index(name)]
+
+    def line_numbers(self) -> np.ndarray | None:
+        """1-based input line (n_rows,) of each row, or None if unknown."""
+        return self._lines() if self._lines is not None else None
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,7 @@ def read_table(
     model: str,
     rename: Sequence[str] | None = None,
     optional: Sequence[str] = (),
+    text_columns: Sequence[str] = (),
 ) -> Table:
     """Read the columns `columns` (model order) of a CSV file.
 
@@ -100,6 +113,7 @@ def read_table(
         rename: the user's --columns: file column names (or 1-based positions) to use
             for `columns`, in the same order.
         optional: trailing names of `columns` that may be absent (e.g. targets in predict).
+        text_columns: names of `columns` that may hold text (class labels); see Table.
 
     Raises:
         DataError: unreadable, unparsable or non-finite input, with file, line, column.
@@ -110,17 +124,24 @@ def read_table(
     layout = _sniff(name, head)
     used, wanted = _select(name, layout, list(columns), model, rename, list(optional))
     start = len(head[: layout.body_offset].encode())
-    values = None
+    text = [i for i, c in enumerate(wanted) if c in text_columns]
+    parsed = None
     if len(raw) - start >= FAST_MIN_BYTES and raw.find(b"#", start) < 0:
-        values = _fast_parse(memoryview(raw)[start:], layout, [j for j, _ in used])
-        if values is not None and not np.all(np.isfinite(values)):
-            values = None
-    if values is None:
+        parsed = _fast_parse(memoryview(raw)[start:], layout, [j for j, _ in used], text)
+        if parsed is not None and not np.all(np.isfinite(parsed[0])):
+            parsed = None
+        if parsed is not None:
+            n = len(parsed[0])
+            parsed = (*parsed, cache(lambda: row_lines(raw, start, layout.body_line, n)))
+    if parsed is None:
         body = decode(name, raw)[layout.body_offset :]
-        values = _careful_parse(name, body, layout, used)
+        parsed = _careful_parse(name, body, layout, used, text)
+    values, levels, lines = parsed
     if len(values) == 0:
         raise DataError(f"{name}: no data rows" + (" after the header" if layout.header else ""))
-    return Table(name, tuple(wanted), values, layout.header is not None, layout.delimiter)
+    levels = {wanted[i]: v for i, v in levels.items()}
+    return Table(name, tuple(wanted), values, layout.header is not None, layout.delimiter,
+                 levels, lines)
 
 
 def _head(name: str, raw: bytes, size: int = 1 << 16) -> str:
@@ -229,19 +250,20 @@ def _select_by_position(name, layout, columns, rename, optional):
     )
 
 
-def _fast_parse(body: memoryview, layout: _Layout, usecols: list[int]) -> np.ndarray | None:
-    """The whole body at C speed, or None if the engine refuses it (the careful pass
-    then finds and names the problem)."""
+def _fast_parse(body: memoryview, layout: _Layout, usecols: list[int], text: list[int]):
+    """(values, levels) of the whole body at C speed, or None if the engine refuses it
+    (the careful pass then finds and names the problem).  `text`: positions in usecols
+    of the columns that may hold text; levels maps such a position to its levels."""
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        return _loadtxt(body, layout, usecols)
+        return _loadtxt(body, layout, usecols, text)
     if layout.delimiter is None:
-        return _loadtxt(body, layout, usecols)
-    return _arrow(body, layout, usecols)
+        return _loadtxt(body, layout, usecols, text)
+    return _arrow(body, layout, usecols, text)
 
 
-def _arrow(body: memoryview, layout: _Layout, usecols: list[int]) -> np.ndarray | None:
+def _arrow(body: memoryview, layout: _Layout, usecols: list[int], text: list[int] = ()):
     import pyarrow as pa
     import pyarrow.csv as pv
 
@@ -253,45 +275,75 @@ def _arrow(body: memoryview, layout: _Layout, usecols: list[int]) -> np.ndarray 
             parse_options=pv.ParseOptions(delimiter=layout.delimiter),
             convert_options=pv.ConvertOptions(
                 include_columns=[names[j] for j in usecols],
-                column_types={names[j]: pa.float64() for j in usecols},
+                column_types={names[j]: pa.string() if i in text else pa.float64()
+                              for i, j in enumerate(usecols)},
             ),
         )
     except pa.ArrowException:
         return None
-    out = np.empty((len(usecols), table.num_rows))  # column-major: each column contiguous
+    out, levels = np.empty((len(usecols), table.num_rows)), {}  # column-major
     for j in range(len(usecols)):
         column, pos = table.column(j), 0
         if column.null_count:
             return None
+        if j in text:
+            decoded = arrow_text(column)
+            if decoded is None:
+                return None
+            out[j], found = decoded
+            levels.update({j: found} if found else {})
+            continue
         for chunk in column.chunks:
             out[j, pos : pos + len(chunk)] = chunk.to_numpy(zero_copy_only=True)
             pos += len(chunk)
-    return out.T
+    return out.T, levels
 
 
-def _loadtxt(body: memoryview, layout: _Layout, usecols: list[int]) -> np.ndarray | None:
+def _loadtxt(body: memoryview, layout: _Layout, usecols: list[int], text: list[int] = ()):
+    """Numbers only: a text column that is not all numbers goes to the careful pass."""
     try:
-        text = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8")
-        return np.loadtxt(text, delimiter=layout.delimiter, usecols=usecols, ndmin=2, dtype=float)
+        stream = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8")
+        values = np.loadtxt(stream, delimiter=layout.delimiter, usecols=usecols, ndmin=2, dtype=float)
     except (ValueError, UnicodeDecodeError):
         return None
+    return values, {}
 
 
-def _careful_parse(name: str, body: str, layout: _Layout, used) -> np.ndarray:
-    """Line by line; raises at the first bad field with its line and column."""
-    rows = []
+def _careful_parse(name: str, body: str, layout: _Layout, used, text: list[int] = ()):
+    """Line by line; raises at the first bad field with its line and column.
+
+    Returns:
+        (values (n, len(used)), levels of the text columns, line numbers (n,) as a callable).
+    """
+    rows, numbers, tokens = [], [], {i: [] for i in text}
     for number, _, line in _lines(body):
         if _skip(line):
             continue
         fields = _split(line, layout.delimiter)
+        line_number = number + layout.body_line - 1
         if len(fields) != layout.n_fields:
             raise DataError(
-                f"{name}, line {number + layout.body_line - 1}: expected {layout.n_fields} "
-                f"fields, got {len(fields)}"
+                f"{name}, line {line_number}: expected {layout.n_fields} fields, got {len(fields)}"
             )
-        line_number = number + layout.body_line - 1
-        rows.append([_number(name, line_number, label, fields[j]) for j, label in used])
-    return np.array(rows, dtype=float).reshape(len(rows), len(used))
+        rows.append([0.0 if i in tokens else _number(name, line_number, label, fields[j])
+                     for i, (j, label) in enumerate(used)])
+        for i, found in tokens.items():
+            found.append(_token(name, line_number, used[i][1], fields[used[i][0]]))
+        numbers.append(line_number)
+    values, levels = np.array(rows, dtype=float).reshape(len(rows), len(used)), {}
+    for i, found in tokens.items():
+        if found:
+            values[:, i], level = encode_tokens(found)
+            levels.update({i: level} if level else {})
+    lines = np.array(numbers, dtype=np.int64)
+    return values, levels, lambda: lines
+
+
+def _token(name: str, line: int, column: str, token: str) -> str:
+    token = unquote(token)
+    if not token:
+        raise DataError(f"{name}, line {line}, column '{column}': empty field, expected a value")
+    return token
 
 
 def _number(name: str, line: int, column: str, token: str) -> float:
