@@ -38,7 +38,8 @@ def fit(
         learning_rate: step size of the first-order methods (gd: None = line search).
         init: one of model.inits; None takes the first.
         normalize: Hartley normalisation (MATH.md s.4) before fitting.
-        options: model-specific, e.g. standardize=False for linear-tanh.
+        options: model-specific, e.g. standardize=False or loss="cross-entropy" for
+            linear-tanh (see its variant()).
 
     Returns:
         FitResult in the input's units and the model's stated normalisation.
@@ -47,6 +48,7 @@ def fit(
         ValueError: unknown names; DegenerateDataError: data that cannot determine the model.
     """
     model = MODELS[model] if isinstance(model, str) else model
+    model = model.variant(**options)
     optimizer = optimizer or model.default_optimizer
     init = init or model.inits[0]
     if optimizer not in OPTIMIZER_NAMES:

@@ -49,7 +49,7 @@ def test_labels_zero_one_are_read_as_minus_one_plus_one():
     assert "0/1" in how
 
 
-@pytest.mark.parametrize("values", [[1.0, 2.0], [1.0, 1.0]])
+@pytest.mark.parametrize("values", [[1.0, 2.0, 3.0], [1.0, 1.0]])  # three classes, one class
 def test_bad_labels_are_refused(values):
     with pytest.raises(ValueError):
         encode_labels(np.array(values))

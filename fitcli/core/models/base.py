@@ -78,10 +78,16 @@ class Model:
     gauge: ClassVar[bool]  # True: params and s*params are the same model
     inits: ClassVar[tuple[str, ...]]
     default_optimizer: ClassVar[str] = "lm"
+    text_columns: ClassVar[tuple[str, ...]] = ()  # columns that may hold text (class names)
 
     @property
     def n_params(self) -> int:
         return len(self.param_names)
+
+    def variant(self, **options: Any) -> "Model":
+        """The model configured by fit()'s model options (e.g. linear-tanh's loss); self
+        for a model without variants (it ignores the options)."""
+        return self
 
     def split(self, table: np.ndarray) -> tuple[tuple[np.ndarray, ...], list[str]]:
         """(n, len(columns)) table -> (the model's data tuple, notes for the user).

@@ -6,16 +6,24 @@ z > 0 (the point lies below the line) predicts +1.  params = (k, b).
 
 The fit may measure z in units of s (z = (k x + b - y) / s): s = 1 is the tutorial's
 loss; s = std(y) is the standardised fit, well-conditioned whatever y's units.
+
+Variants (LinearTanh(...) or MODEL.variant(...)): activation tanh or sigmoid, loss squared
+or cross-entropy (separator.py), and the general form z = w1 x + w2 y + w0, whose three
+weights are all free, as in logistic regression.
 """
 
 from __future__ import annotations
 
+from functools import partial
 import numpy as np
 
 from ..normalize import DegenerateDataError
 from .base import Frame, Kernel, Model
+from .labels import Labels, encode_labels, label_classes  # noqa: F401  (public here)
+from .separator import ACTIVATIONS, FORMS, LOSSES, SeparatorKernel, point_residuals, terms
 
 PARAM_NAMES = ("k", "b")
+GENERAL_NAMES = ("w1", "w2", "w0")
 
 
 def scores(params: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -94,121 +102,139 @@ class LinearTanhKernel(Kernel):
         return cost, (2.0 / self.n) * S[0, :2], (2.0 / self.n) * H
 
 
-def encode_labels(values: np.ndarray) -> tuple[np.ndarray, str]:
-    """Map labels to {+1, -1}.  Accepts +1/-1 and 0/1 (0 -> -1).
-
-    Returns:
-        (l (n,), a sentence saying which encoding was found).
-
-    Raises:
-        ValueError: other values, or only one class.
-    """
-    seen = set(np.unique(values).tolist())
-    if seen <= {-1.0, 1.0}:
-        l, how = values.astype(float), "labels +1/-1"
-    elif seen <= {0.0, 1.0}:
-        l, how = 2.0 * values - 1.0, "labels 0/1 read as -1/+1"
-    else:
-        odd = sorted(seen - {-1.0, 0.0, 1.0})[:3]
-        raise ValueError(f"labels must be +1/-1 or 0/1; found {', '.join(map(repr, odd))}")
-    if len(np.unique(l)) < 2:
-        raise DegenerateDataError(
-            f"only one class is present (every label is {values[0]:g}): no line separates it"
-        )
-    return l, how
-
-
 class LinearTanh(Model):
+    """One separator variant: activation, loss, form (tutorial or general), z units and the
+    label read as +1.  MODEL is the tutorial's tanh + squared loss."""
+
     name = "linear-tanh"
     param_names = PARAM_NAMES
     columns = ("x", "y", "label")
+    text_columns = ("label",)
     n_targets = 1
     min_points = 2
     min_points_why = "one of each class"
     gauge = False
     inits = ("auto", "zero", "random")
 
-    def split(self, table):
-        l, how = encode_labels(table[:, 2])
-        notes = [how] if "read as" in how else []
+    def __init__(self, activation: str = "tanh", loss: str = "squared", form: str = "tutorial",
+                 standardize: bool | None = None, positive: str | None = None):
+        for value, choices, what in ((activation, ACTIVATIONS, "activation"),
+                                     (loss, LOSSES, "loss"), (form, FORMS, "form")):
+            if value not in choices:
+                raise ValueError(f"unknown {what} {value!r}; choose from {', '.join(choices)}")
+        self.activation, self.loss, self.form = activation, loss, form
+        self.standardize, self.positive = standardize, positive
+        self.param_names = GENERAL_NAMES if form == "general" else PARAM_NAMES
+
+    @property
+    def options(self) -> dict:
+        return dict(activation=self.activation, loss=self.loss, form=self.form,
+                    standardize=self.standardize, positive=self.positive)
+
+    @property
+    def standardized(self) -> bool:
+        """z measured in units of std(y) (tutorial form; the default)."""
+        return self.form == "tutorial" and self.standardize is not False
+
+    def variant(self, **options):
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            raise ValueError(f"linear-tanh has no option {unknown[0]!r}; it takes {', '.join(self.options)}")
+        merged = {**self.options, **{k: v for k, v in options.items() if v is not None}}
+        return self if merged == self.options else LinearTanh(**merged)
+
+    def split(self, table, levels=None):
+        l, labels = label_classes(table[:, 2], (levels or {}).get("label"), self.positive)
+        notes = [] if labels.how == "labels +1/-1" else [labels.how]
         return (np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1]), l), notes
 
+    def check(self, data):
+        super().check(data)
+        if not np.all(np.abs(data[2]) == 1.0):
+            raise ValueError("labels must be +1/-1 here (encode_labels maps any two classes)")
+
+    def scores(self, params, x, y):
+        """z (n,): k x + b - y (tutorial) or w1 x + w2 y + w0 (general)."""
+        if self.form == "general":
+            return params[0] * x + params[1] * y + params[2]
+        return scores(params, x, y)
+
     def residuals(self, params, x, y, l):
-        return residuals(params, x, y, l)
+        return point_residuals(self.activation, self.loss, self.scores(params, x, y), l)[0]
 
     def jacobian(self, params, x, y, l):
-        return jacobian(params, x, y, l)
+        """dr/dz times dz/dparams: (x, 1) or (x, y, 1).  Shape (n, p)."""
+        dr = point_residuals(self.activation, self.loss, self.scores(params, x, y), l)[1]
+        if self.form == "general":
+            return np.column_stack([dr * x, dr * y, dr])
+        return np.column_stack([dr * x, dr])
 
     def kernel(self, x, y, l):
-        return LinearTanhKernel(x, y, l)
+        if self.form == "tutorial" and (self.activation, self.loss) == ("tanh", "squared"):
+            return LinearTanhKernel(x, y, l)
+        one = np.ones_like(x)
+        D = np.stack([x, y, one] if self.form == "general" else [x, one])
+        offset = None if self.form == "general" else -np.asarray(y, dtype=float)
+        return SeparatorKernel(D, offset, np.ascontiguousarray(l),
+                               partial(terms, self.activation, self.loss))
 
-    def frame(self, data, normalize, standardize=True, **options):
-        """Internal x' = (x - mx)/sx and y' = (y - my)/s with s = std(y) (standardised)
-        or 1 (the tutorial's z); only s changes the loss, the rest is reparametrisation."""
+    def frame(self, data, normalize, **options):
+        """Internal x' = (x - mx)/sx and y' = (y - my)/s.  Tutorial form: s = std(y)
+        (standardised) or 1 (the tutorial's z); only s changes the loss, the rest is
+        reparametrisation.  General form: s = std(y), an exact reparametrisation."""
         x, y, l = data
-        mx, sx = float(x.mean()), float(x.std())
-        my = float(y.mean())
-        s = float(y.std()) if standardize else 1.0
-        if not normalize:
-            mx, sx, my = 0.0, 1.0, 0.0
+        general = self.form == "general"
+        mx, sx, my, sy = float(x.mean()), float(x.std()), float(y.mean()), float(y.std())
+        s = sy if self.standardized or general else 1.0
         if not sx > 0 or not s > 0:
-            raise DegenerateDataError(_constant_message(sx, s))
+            raise DegenerateDataError(_constant_message(sx, s, self.form))
+        if not normalize:
+            mx, sx, my, s = 0.0, 1.0, 0.0, 1.0 if general else s
+        notes = {"z_scale": 1.0 if general else s, "standardized": self.standardized,
+                 "activation": self.activation, "loss_function": self.loss, "form": self.form}
+        data_int = ((x - mx) / sx, (y - my) / s, l)
+        if general:
+            return Frame(data_int, partial(_general_to_original, mx, sx, my, s), notes=notes)
 
         def to_original(p):
             k, b = p
             return np.array([s * k / sx, s * b + my - s * k * mx / sx])
 
-        data_int = ((x - mx) / sx, (y - my) / s, l)
-        return Frame(data_int, to_original, notes={"z_scale": s, "standardized": standardize})
+        return Frame(data_int, to_original, notes=notes)
 
     def start(self, kernel, data, init, rng):
         if init == "zero":
-            return np.zeros(2)
+            return np.zeros(self.n_params)
         if init == "random":
-            return rng.standard_normal(2)
-        return best_start(data, rng)
+            return rng.standard_normal(self.n_params)
+        from .separator_start import multistart
+
+        return multistart(self, kernel, data, rng)
 
     def figures(self, params, data, cost):
         x, y, l = data
-        return {"accuracy": float(np.mean(classify(params, x, y) == l))}
+        return {"accuracy": float(np.mean(np.where(self.scores(params, x, y) >= 0, 1.0, -1.0) == l))}
 
     def example(self, rng, n=12):
         x, y = rng.normal(0, 1, (2, n))
         l = np.where(rng.random(n) < 0.5, 1.0, -1.0)
-        return (x, y, l), rng.normal(0, 1, 2)
+        return (x, y, l), rng.normal(0, 1, self.n_params)
 
 
-def _constant_message(sx: float, s: float) -> str:
+def _general_to_original(mx, sx, my, sy, w):
+    """w' on ((x - mx)/sx, (y - my)/sy, 1) -> w on (x, y, 1): the same z."""
+    w1, w2 = w[0] / sx, w[1] / sy
+    return np.array([w1, w2, w[2] - w1 * mx - w2 * my])
+
+
+def _constant_message(sx: float, s: float, form: str = "tutorial") -> str:
     if not sx > 0:
         return "all x values are equal: a line y = k x + b cannot separate the points"
+    if form == "general":
+        return "all y values are equal: the general form cannot tell w2 from w0"
     return "all y values are equal: standardising y is impossible (try --no-standardize)"
 
 
-def best_start(data, rng, grid: int = 32, sample: int = 2048) -> np.ndarray:
-    """The loss is not convex: take the best of a least-squares start and a grid of
-    lines (angle x offset quantiles), scored on a subsample of the points."""
-    x, y, l = data
-    if len(x) > sample:
-        pick = rng.choice(len(x), sample, replace=False)
-        x, y, l = x[pick], y[pick], l[pick]
-    candidates = [_least_squares_start(x, y, l)]
-    for angle in np.linspace(-np.pi / 2, np.pi / 2, grid + 1)[1:-1]:
-        k = np.tan(angle)
-        offsets = np.quantile(y - k * x, np.linspace(0.0, 1.0, grid))
-        candidates.extend((k, b) for b in offsets)
-    C = np.array(candidates)
-    Z = C[:, 0:1] * x + C[:, 1:2] - y
-    losses = np.mean((np.tanh(Z) - l) ** 2, axis=1)
-    return C[int(np.argmin(losses))]
-
-
-def _least_squares_start(x, y, l) -> tuple[float, float]:
-    """Regress l on (x, y, 1); the boundary w.(x, y, 1) = 0 rewritten as y = k x + b."""
-    A = np.column_stack([x, y, np.ones_like(x)])
-    w = np.linalg.lstsq(A, l, rcond=None)[0]
-    if w[1] >= -1e-12:  # +1 is not below the line: fall back to the horizontal split
-        return 0.0, float(np.median(y))
-    return -w[0] / w[1], -w[2] / w[1]
-
+from .separator_start import best_start  # noqa: E402,F401  (public here)
 
 MODEL = LinearTanh()
