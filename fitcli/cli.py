@@ -13,6 +13,7 @@ import typer
 
 from . import __version__
 from .errors import (
+    EXIT_DEGENERATE,
     EXIT_INTERRUPTED,
     EXIT_NOT_CONVERGED,
     DataError,
@@ -58,6 +59,21 @@ class SeparatorInit(str, enum.Enum):
     auto = "auto"
     zero = "zero"
     random = "random"
+
+
+class Activation(str, enum.Enum):
+    tanh = "tanh"
+    sigmoid = "sigmoid"
+
+
+class Loss(str, enum.Enum):
+    squared = "squared"
+    cross_entropy = "cross-entropy"
+
+
+class Form(str, enum.Enum):
+    tutorial = "tutorial"
+    general = "general"
 
 
 def _version(value: bool) -> None:
@@ -160,16 +176,37 @@ def _fit_command(name: str, init: type[enum.Enum], doc: str, extra=()):
     app.command(name)(command)
 
 
+SEPARATOR_OPTIONS = [
+    _option("activation", Annotated[Activation, typer.Option(
+        help="tanh (labels read as +1/-1) or sigmoid (read as 1/0).")], Activation.tanh),
+    _option("loss", Annotated[Loss, typer.Option(
+        help="squared: (act(z) - label)^2, the tutorial's; cross-entropy: -log P(label), "
+        "computed from z (with tanh, P(+1) = (tanh z + 1)/2).")], Loss.squared),
+    _option("form", Annotated[Form, typer.Option(
+        help="tutorial: z = k x + b - y (+1 below the line); general: z = w1 x + w2 y + w0, "
+        "all three free, as in logistic regression.")], Form.tutorial),
+    _option("standardize", Annotated[Optional[bool], typer.Option(
+        "--standardize/--no-standardize", show_default=False,
+        help="Tutorial form: measure z in units of std(y), so the loss does not depend on "
+        "y's units (the default); --no-standardize uses the tutorial's raw z.")], None),
+    _option("positive", Annotated[Optional[str], typer.Option(
+        metavar="VALUE", show_default=False,
+        help="The label read as +1 [default: 1 for +1/-1 and 0/1 labels, else the second "
+        "value in sorted order].")], None),
+    _option("residuals", Annotated[Optional[str], typer.Option(
+        metavar="FILE", show_default=False,
+        help="Write one CSV row per point (line, x, y, label, z, prediction, margin, loss), "
+        "atomically.")], None),
+]
 _fit_command(
     "linear-tanh", SeparatorInit,
-    """Fit a line y = k x + b separating labelled points, loss (tanh(k x + b - y) - label)^2.
+    """Fit a line separating two classes of points, through tanh or sigmoid.
 
-    FILE has columns x, y, label (labels +1/-1, or 0/1 read as -1/+1); +1 lies below
-    the line.  Prints k, b, the loss and the accuracy.""",
-    extra=[_option("standardize", Annotated[bool, typer.Option(
-        "--standardize/--no-standardize",
-        help="Measure z in units of std(y) (well-conditioned whatever y's units); "
-        "--no-standardize uses the tutorial's raw z.")], True)],
+    FILE has columns x, y, label; the labels may be any two values (+1/-1, 0/1, yes/no...).
+    The tutorial's form is z = k x + b - y with loss (tanh(z) - label)^2: +1 lies below
+    the line.  Prints k, b, the loss and a classification report (accuracy, confusion
+    matrix, misclassified rows, minimum margin).""",
+    extra=SEPARATOR_OPTIONS,
 )
 _fit_command(
     "ratio2d", HomographyInit,
@@ -204,10 +241,12 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
         from .core.normalize import DegenerateDataError
         from .data import read_table
 
-        model = MODELS[name]
-        table = read_table(o["file"], model.columns, model=name, rename=_column_list(o["columns"]))
+        model = MODELS[name].variant(**_model_options(o))
+        table = read_table(o["file"], model.columns, model=name, rename=_column_list(o["columns"]),
+                           text_columns=model.text_columns)
         try:
-            data, notes = model.split(table.values)
+            levels = {"levels": table.levels} if model.text_columns else {}
+            data, notes = model.split(table.values, **levels)
         except DegenerateDataError as exc:
             raise DegenerateError(f"{table.source}: {exc}") from None
         except ValueError as exc:
@@ -220,28 +259,39 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
             report.note("--lr given: fixed-step gradient descent (--optimizer gd)", o["quiet"])
         if o["lr"] is not None and optimizer == "lm":
             raise UsageError("--lr is the step size of gd, momentum and adam; lm does not take one")
-        extra = {"standardize": o["standardize"]} if "standardize" in o else {}
         with report.progress(name, o["quiet"], lambda info: info.figures()) as callback:
             try:
                 result = fit(
                     model, data, optimizer=optimizer, learning_rate=o["lr"],
                     init=o["init"].value if o["init"] else None, normalize=o["normalize"],
                     max_iter=o["max_iter"], tol=Tolerances(o["tol"], o["xtol"], o["gtol"]),
-                    seed=o["seed"], callback=callback, **extra,
+                    seed=o["seed"], callback=callback,
                 )
             except DegenerateDataError as exc:
                 raise DegenerateError(f"{table.source}: {exc}") from None
         document = {"input": table.source, **result.to_dict()}
+        if name == "linear-tanh":
+            from .classification import add_classification
+
+            add_classification(document, model, result, data, table, o["residuals"])
         show(document, o["json_output"], o["quiet"])
-    raise typer.Exit(exit_code(result))
+    raise typer.Exit(exit_code(result, document))
 
 
-def exit_code(result) -> int:
+def _model_options(o: dict[str, Any]) -> dict[str, Any]:
+    """The model's own options among the command's (linear-tanh's variant)."""
+    names = ("activation", "loss", "form", "standardize", "positive")
+    return {k: o[k].value if isinstance(o[k], enum.Enum) else o[k] for k in names if k in o}
+
+
+def exit_code(result, document: dict | None = None) -> int:
     from .core import Status
 
-    if result.success:
-        return 0
-    return EXIT_INTERRUPTED if result.status is Status.INTERRUPTED else EXIT_NOT_CONVERGED
+    if result.status is Status.INTERRUPTED:
+        return EXIT_INTERRUPTED
+    if (document or {}).get("classification", {}).get("degenerate"):
+        return EXIT_DEGENERATE  # e.g. a vertical separator: the result is printed all the same
+    return 0 if result.success else EXIT_NOT_CONVERGED
 
 
 SUMMARY = [
@@ -258,9 +308,16 @@ def show(document: dict[str, Any], json_output: bool, quiet: bool) -> None:
     if json_output:
         report.write_json(document)
     elif not quiet:
-        report.print_tables(report.result_tables(document, SUMMARY))
+        tables = report.result_tables(document, SUMMARY)
+        if "classification" in document:
+            from .classification import classification_tables
+
+            tables += classification_tables(document)
+        report.print_tables(tables)
     if not document["converged"]:
         report.warn(document["message"])
+    for text in document.get("classification", {}).get("warnings", ()):
+        report.warn(text)
 
 
 def main() -> None:

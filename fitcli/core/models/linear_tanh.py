@@ -144,9 +144,24 @@ class LinearTanh(Model):
         return self if merged == self.options else LinearTanh(**merged)
 
     def split(self, table, levels=None):
+        """Labels of any two values (text ones as level indices into levels["label"])
+        to +1/-1; the notes say how, and in which units z is measured."""
         l, labels = label_classes(table[:, 2], (levels or {}).get("label"), self.positive)
         notes = [] if labels.how == "labels +1/-1" else [labels.how]
-        return (np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1]), l), notes
+        x, y = np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1])
+        return (x, y, l), notes + self.unit_notes(y)
+
+    def unit_notes(self, y) -> list[str]:
+        """Sentences for the user: the units of z, and how the variant reads them."""
+        notes = []
+        if self.activation == "tanh" and self.loss == "cross-entropy":
+            notes.append("tanh with cross-entropy: P(+1) = (tanh z + 1)/2, the sigmoid of 2z")
+        if self.form == "general":
+            if self.standardize is not None:
+                notes.append("the general form learns the scale of z: --standardize and "
+                             "--no-standardize change nothing")
+            return notes
+        return notes + [z_units(self, float(np.std(y)), float(np.max(np.abs(y - np.mean(y)))))]
 
     def check(self, data):
         super().check(data)
@@ -219,6 +234,23 @@ class LinearTanh(Model):
         x, y = rng.normal(0, 1, (2, n))
         l = np.where(rng.random(n) < 0.5, 1.0, -1.0)
         return (x, y, l), rng.normal(0, 1, self.n_params)
+
+
+def z_units(model, sy: float, spread: float) -> str:
+    """Which units the tutorial form's z = k x + b - y is measured in, said for the user."""
+    if model.standardized:
+        why = "" if model.standardize else ", the default"
+        return (f"z = k x + b - y is measured in units of std(y) = {sy:.6g}{why}: the loss is "
+                f"that of {model.activation}(z / {sy:.6g}), the same whatever y's units "
+                "(--no-standardize: the tutorial's raw z)")
+    text = "z = k x + b - y is in y's units (--no-standardize): the loss depends on them"
+    if spread > 20:
+        text += (f"; |z| reaches about {spread:.3g}, where {model.activation} saturates and its "
+                 "gradient vanishes (--standardize avoids this)")
+    elif spread < 0.05:
+        text += (f"; |z| stays below about {spread:.3g}, where {model.activation} is nearly "
+                 "linear (--standardize avoids this)")
+    return text
 
 
 def _general_to_original(mx, sx, my, sy, w):
