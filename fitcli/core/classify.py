@@ -18,6 +18,7 @@ from .models.separator import log_loss, terms
 
 FIRST = 10  # misclassified rows listed in the report
 STEEP = 1e6  # |slope| in standardised units beyond which a tutorial line is vertical
+STEEP_LIMIT = 100.0  # ... or beyond which it is heading for a vertical line that scores lower
 WRONG_AT_INFINITY = {"squared": {"tanh": 4.0, "sigmoid": 1.0}}  # (act(-/+inf) - target)^2
 
 
@@ -79,7 +80,8 @@ def vertical_limit(model, x: np.ndarray, l: np.ndarray) -> dict:
     valid[1:n] = xs[1:] > xs[:-1]
     errors = np.where(valid, np.minimum(right, left), n + 1)
     i = int(np.argmin(errors))
-    c = xs[0] if i == 0 else xs[-1] if i == n else 0.5 * (xs[i - 1] + xs[i])
+    gap = (xs[-1] - xs[0]) / max(n - 1, 1) or 1.0  # c outside the data: all on one side
+    c = xs[0] - gap / 2 if i == 0 else xs[-1] + gap / 2 if i == n else 0.5 * (xs[i - 1] + xs[i])
     wrong = WRONG_AT_INFINITY.get(model.loss, {}).get(model.activation, math.inf)
     loss = 0.0 if errors[i] == 0 else wrong * errors[i] / n
     return {"x": float(c), "positive_side": "right" if right[i] <= left[i] else "left",
@@ -139,6 +141,12 @@ def _rows(data, cols, index) -> list[dict]:
              "z": float(cols["z"][i]), "margin": float(cols["margin"][i])} for i in index]
 
 
+def _above(x, y, l) -> bool:
+    """Whether the labels grow with y at fixed x: +1 above, which the tutorial form cannot fit."""
+    A = np.column_stack([x, y, np.ones_like(x)])
+    return bool(np.linalg.lstsq(A, l, rcond=None)[0][1] > 0)
+
+
 def _verdict(model, params, data, cost, out) -> dict:
     """Whether the loss has a minimum the line can express; warnings for the user."""
     x, y, l = data
@@ -150,18 +158,22 @@ def _verdict(model, params, data, cost, out) -> dict:
             "them (the tutorial form fixes the scale of z and has a finite minimum)")
     if model.form == "tutorial":
         limit = vertical_limit(model, x, l)
-        steep = abs(params[0]) * float(np.std(x)) > STEEP * float(np.std(y))
-        if limit["loss"] < cost or steep:
+        slope = abs(params[0]) * float(np.std(x)) / max(float(np.std(y)), 1e-300)  # std units
+        where = f"x = {limit['x']:.6g}, +1 to the {limit['positive_side']}"
+        if slope > STEEP or (limit["loss"] < cost and slope > STEEP_LIMIT):
             vertical = limit
             degenerate = (
-                f"the best separator is vertical (x = {limit['x']:.6g}, +1 to the "
-                f"{limit['positive_side']}; loss {limit['loss']:.6g} in the limit): y = k x + b "
-                "cannot express it; use the general form (--form general)")
-        elif out["accuracy"] <= out["baseline_accuracy"]:
+                f"the best separator is vertical ({where}; loss {limit['loss']:.6g} in the "
+                "limit): y = k x + b cannot express it; use the general form (--form general)")
+        elif limit["loss"] < cost:
             warnings.append(
-                f"the line classifies no better than always predicting the larger class "
-                f"(accuracy {out['baseline_accuracy']:.4g}); in the tutorial form +1 lies below "
-                "the line: if the +1 class lies above, pick the other class with --positive, "
-                "or use --form general")
+                f"a vertical line ({where}) has a lower loss in the limit ({limit['loss']:.6g}) "
+                f"than the line found ({cost:.6g}), which is therefore not the best: try several "
+                "starts (--init auto) or the general form (--form general)")
+        if _above(x, y, l):
+            warnings.append(
+                "the +1 class lies mostly above the other (least squares of the labels on x "
+                "and y says so), but in the tutorial form +1 lies below the line: pick the "
+                "other class with --positive, or use --form general")
     warnings = ([degenerate] if degenerate else []) + warnings
     return {"vertical": vertical, "degenerate": degenerate, "warnings": warnings}
