@@ -1,7 +1,7 @@
 """Starting points for linear-tanh.  The squared losses are not convex in the line, so a
 grid of lines is scored on a subsample, the best few (in different directions) are
 polished by Levenberg-Marquardt, and the lowest minimum is the start of the fit.
-Cross-entropy is convex in the parameters: the best grid line is enough.
+Cross-entropy is convex in the parameters: a least-squares line is start enough.
 """
 
 from __future__ import annotations
@@ -101,10 +101,11 @@ def polish(kernel, params, max_iter: int = 40):
 def multistart(model, kernel, data, rng, keep: int = KEEP) -> np.ndarray:
     """The start of the fit for `model` (a LinearTanh variant) on its internal data."""
     sub, sampled = subsample(data, rng)
-    general = model.form == "general"
-    C, group = (general_candidates if general else tutorial_candidates)(*sub)
+    general, convex = model.form == "general", model.loss == "cross-entropy"
+    grid = 0 if convex else GRID  # any start reaches a convex loss's minimum: least squares
+    C, group = (general_candidates if general else tutorial_candidates)(*sub, grid=grid)
     losses = mean_losses(model, C, sub)
-    if model.loss == "cross-entropy":
+    if convex:
         return C[int(np.argmin(losses))]
     picks = diverse_best(losses, group, keep, GRID if general else None)
     small = model.kernel(*sub) if sampled else kernel
