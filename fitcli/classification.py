@@ -88,15 +88,14 @@ def _summary_rows(c: dict[str, Any]) -> list[tuple[str, str]]:
         ("line", _line_text(c["line"])),
         ("labels", f"+1 = {pos}, -1 = {neg}"),
         ("z units", _units_text(c)),
-        ("accuracy", f"{c['accuracy']:.6g} ({c['n_correct']} of {n}; always predicting the "
-                     f"larger class: {c['baseline_accuracy']:.4g})"),
+        ("accuracy", f"{c['accuracy']:.6g} ({c['n_correct']} of {n})"),
+        ("larger class alone", f"{c['baseline_accuracy']:.6g} (accuracy of always predicting it)"),
         ("precision, recall of +1", f"{_num(c['precision'])}, {_num(c['recall'])}"),
-        ("min margin", f"{_num(c['min_margin'])} (nearest correctly classified point, "
-                       "vertical distance in y's units)"),
-        ("min distance", f"{_num(c['min_distance'])} (the same, perpendicular to the line)"),
+        ("min margin", f"{_num(c['min_margin'])} (nearest correct point, along y)"),
+        ("min distance", f"{_num(c['min_distance'])} (nearest correct point, perpendicular)"),
     ]
     if c["log_loss"] is not None:
-        rows.append(("log-loss", f"{c['log_loss']:.10g} (mean -log P(label), nats)"))
+        rows.append(("log-loss", f"{c['log_loss']:.10g} (mean -log P(label))"))
     if c["vertical"]:
         v = c["vertical"]
         rows.append(("vertical limit", f"x = {v['x']:.6g}, +1 to the {v['positive_side']}, "
@@ -144,7 +143,7 @@ def _misclassified_table(c) -> list:
         return []
     key = "line" if "line" in rows[0] else "row"
     shown = f"first {len(rows)} of {c['n_misclassified']}" if len(rows) < c["n_misclassified"] else "all"
-    table = Table(title=f"misclassified points ({shown}; every point: --residuals FILE)",
+    table = Table(title=f"misclassified points ({shown}; all points: --residuals FILE)",
                   title_justify="left")
     for name in (key, "x", "y", "label", "z", "margin"):
         table.add_column(name, justify="left" if name == "label" else "right")
