@@ -29,6 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,  # help texts are plain: brackets such as [a, b, t1] stay as written
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -162,8 +163,9 @@ def _fit_command(name: str, init: type[enum.Enum], doc: str, extra=()):
 
 _fit_command(
     "linear-tanh", SeparatorInit,
-    """Fit a line y = k x + b separating labelled points, loss (tanh(k x + b - y) - label)^2.
+    """Fit a separating line y = k x + b through tanh (columns x, y, label).
 
+    Minimises the mean of (tanh(k x + b - y) - label)^2.
     FILE has columns x, y, label (labels +1/-1, or 0/1 read as -1/+1); +1 lies below
     the line.  Prints k, b, the loss and the accuracy.""",
     extra=[_option("standardize", Annotated[bool, typer.Option(
@@ -173,14 +175,15 @@ _fit_command(
 )
 _fit_command(
     "ratio2d", HomographyInit,
-    """Fit the affine map (nx, ny) = [[a, b, t1], [c, d, t2]] (x, y, 1) seen through nx/ny.
+    """Fit a 2D affine map seen through a ratio (columns x, y, ratio).
 
-    FILE has columns x, y, ratio.  This is a 1D projective camera: one image coordinate
+    The map (nx, ny) = [[a, b, t1], [c, d, t2]] (x, y, 1) is observed only through
+    ratio = nx / ny.  FILE has columns x, y, ratio.  This is a 1D projective camera: one image coordinate
     of a plane homography.  Prints the 2x3 matrix (unit norm) and the RMS ratio error.""",
 )
 _fit_command(
     "project3d", HomographyInit,
-    """Fit a 3x4 perspective camera matrix to 3D-2D correspondences.
+    """Fit a 3x4 camera matrix to 3D-2D points (columns X, Y, Z, u, v).
 
     FILE has columns X, Y, Z, u, v.  Minimises the mean squared reprojection distance
     (the Gold Standard); prints the matrix with |(i, j, k)| = 1 and positive depths,
