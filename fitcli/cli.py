@@ -146,8 +146,8 @@ INIT_HELP = {
 
 
 def _fit_command(name: str, init: type[enum.Enum], doc: str, extra=()):
-    """Register the fit subcommand `name` with the shared options plus `extra`."""
-
+    """Register the fit subcommand `name` with the shared options plus `extra`; the first
+    line of `doc` is its entry in the command list."""
     def command(**options: Any) -> None:
         run_fit(name, options)
 
@@ -158,12 +158,12 @@ def _fit_command(name: str, init: type[enum.Enum], doc: str, extra=()):
     command.__annotations__ = {p.name: p.annotation for p in params}
     command.__doc__ = doc
     command.__name__ = name.replace("-", "_")
-    app.command(name)(command)
+    app.command(name, short_help=doc.splitlines()[0].rstrip("."))(command)
 
 
 _fit_command(
     "linear-tanh", SeparatorInit,
-    """Fit a separating line y = k x + b through tanh (columns x, y, label).
+    """Fit a line y = k x + b separating labelled points (x, y, label).
 
     Minimises the mean of (tanh(k x + b - y) - label)^2.
     FILE has columns x, y, label (labels +1/-1, or 0/1 read as -1/+1); +1 lies below
@@ -175,7 +175,7 @@ _fit_command(
 )
 _fit_command(
     "ratio2d", HomographyInit,
-    """Fit a 2D affine map seen through a ratio (columns x, y, ratio).
+    """Fit a 2D affine map seen through a ratio nx/ny (x, y, ratio).
 
     The map (nx, ny) = [[a, b, t1], [c, d, t2]] (x, y, 1) is observed only through
     ratio = nx / ny.  FILE has columns x, y, ratio.  This is a 1D projective camera: one image coordinate
@@ -183,7 +183,7 @@ _fit_command(
 )
 _fit_command(
     "project3d", HomographyInit,
-    """Fit a 3x4 camera matrix to 3D-2D points (columns X, Y, Z, u, v).
+    """Fit a 3x4 camera matrix to 3D-2D correspondences (X, Y, Z, u, v).
 
     FILE has columns X, Y, Z, u, v.  Minimises the mean squared reprojection distance
     (the Gold Standard); prints the matrix with |(i, j, k)| = 1 and positive depths,

@@ -36,7 +36,7 @@ def format_csv(columns, table) -> str:
     return "\n".join(lines) + "\n"
 
 
-@app.command("synth")
+@app.command("synth", short_help="Write sample points drawn from a known model")
 def synth(
     kind: Annotated[ModelKind, typer.Argument(metavar="KIND", help="linear-tanh, ratio2d or project3d.")],
     n: Annotated[int, typer.Option("--n", min=1, help="Number of points.")] = 200,
