@@ -268,3 +268,4 @@ def main() -> None:
 
 
 from .commands import synth  # noqa: E402,F401  (registers the command)
+from .commands import gradcheck  # noqa: E402,F401
