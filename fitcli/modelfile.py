@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import sys
 import tempfile
 from typing import Any
@@ -186,17 +187,39 @@ def check_output(path: str, option: str) -> None:
     """
     if path == "-":
         return
-    folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise OutputError(f"{option} {path}: is a directory")
+    if _in_place(path):
+        if not os.access(path, os.W_OK):
+            raise OutputError(f"{option} {path}: permission denied")
+        return
+    folder = os.path.dirname(os.path.realpath(path))
     if not os.path.isdir(folder):
         raise OutputError(f"{option} {path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"{option} {path}: cannot write in folder {folder} (permission denied)")
 
 
+def _in_place(path: str) -> bool:
+    """Outputs written where they are, never renamed over: what is not a regular file
+    (/dev/null, a named pipe) and what leads through /proc (/dev/stdout, /proc/self/fd/1),
+    since a rename would replace the link or the device itself."""
+    p = os.path.abspath(path)
+    for _ in range(40):
+        p = os.path.join(os.path.realpath(os.path.dirname(p)), os.path.basename(p))
+        if p.startswith("/proc/"):
+            return True
+        if not os.path.islink(p):
+            break
+        p = os.path.join(os.path.dirname(p), os.readlink(p))
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def save(path: str, text: str, option: str) -> None:
-    """write_atomic(), or `text` on stdout for "-".
+    """write_atomic(), or `text` on stdout for "-" (appended in place, see _in_place).
 
     Raises:
         OutputError: the write failed; the old file, if any, is untouched.
@@ -206,6 +229,10 @@ def save(path: str, text: str, option: str) -> None:
         sys.stdout.flush()
         return
     try:
-        write_atomic(path, text)
+        if _in_place(path):
+            with open(path, "a", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        else:
+            write_atomic(os.path.realpath(path), text)  # a symlinked file stays linked
     except OSError as exc:
         raise OutputError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None

@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -192,3 +194,46 @@ def test_dash_o_dash_writes_the_model_to_stdout_instead_of_the_table():
     assert doc["model"] == "linear-tanh" and doc["options"]["z_scale"] > 0
     result = run("linear-tanh", str(DATA / "linear_tanh.csv"), "-o", "-", "--json")
     assert result.exit_code == 2 and "both write to stdout" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["predict", "gradcheck"])
+def test_new_subcommands_have_help(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+def test_predict_reads_columns_by_name_position_or_rename():
+    model = str(DATA / "project3d.truth.json")
+    expected = run("predict", model, "-", input="X,Y,Z\n0,0,0\n1,0.5,-0.5\n").stdout
+    assert expected.startswith("u,v,depth\n") and expected.count("\n") == 3
+    assert run("predict", model, "-", input="0,0,0\n1,0.5,-0.5\n").stdout == expected
+    renamed = run("predict", model, "-", "--columns", "a,b,c", input="a,b,c,d\n0,0,0,9\n1,0.5,-0.5,9\n")
+    assert renamed.stdout == expected
+    missing = run("predict", model, "-", input="X,Y,u,v\n1,2,3,4\n")
+    assert missing.exit_code == 2
+    assert missing.stderr.strip() == ("error: <stdin>: a project3d model (targets u, v optional) "
+                                      "needs columns X, Y, Z, u, v; missing: Z")
+
+
+def test_a_symlinked_model_file_stays_a_link_and_its_target_is_replaced(tmp_path):
+    target, link = tmp_path / "target.json", tmp_path / "link.json"
+    target.write_text("old\n")
+    link.symlink_to(target.name)
+    result = run("ratio2d", str(DATA / "ratio2d.csv"), "-o", str(link), "--quiet")
+    assert result.exit_code == 0
+    assert link.is_symlink() and json.loads(target.read_text())["model"] == "ratio2d"
+    assert sorted(os.listdir(tmp_path)) == ["link.json", "target.json"]
+
+
+def test_streams_and_devices_are_written_in_place_never_renamed_over(tmp_path):
+    """A rename onto /dev/stdout would replace the link (or a device) itself."""
+    from fitcli.modelfile import _in_place
+
+    assert _in_place("/dev/null") and _in_place("/proc/self/fd/1")
+    assert not _in_place(str(tmp_path / "new.json"))
+    fake = tmp_path / "stdout"
+    fake.symlink_to("/proc/self/fd/1")
+    out = subprocess.run([sys.executable, "-m", "fitcli", "synth", "ratio2d", "--n", "3", "-o", str(fake)],
+                         capture_output=True, text=True, env={**os.environ, **ENV}, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("x,y,ratio\n") and out.stdout.count("\n") == 4
+    assert fake.is_symlink()

@@ -97,7 +97,8 @@ def _read(file: str, model, rename: list[str] | None):
     columns, optional = list(model.columns), list(model.columns[model.n_inputs:])
     if rename is not None and len(rename) == model.n_inputs:
         columns, optional = columns[: model.n_inputs], []
-    return read_table(file, columns, model=model.name, rename=rename, optional=optional)
+    what = f"a {model.name} model (targets {', '.join(model.columns[model.n_inputs:])} optional)"
+    return read_table(file, columns, model=what, rename=rename, optional=optional)
 
 
 def _write_predictions(model, table, predicted: dict, output: str | None, with_inputs: bool) -> None:
