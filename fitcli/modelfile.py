@@ -28,8 +28,14 @@ VERSION = 1
 
 def write_atomic(path: str, text: str) -> None:
     """Write `text` to `path` through a temporary file in the same folder and a rename:
-    readers see the old file or the new one, never a part; on failure the old file stays."""
-    folder = os.path.dirname(os.path.abspath(path))
+    readers see the old file or the new one, never a part; on failure the old file stays.
+    A symlink is followed (the link stays); a stream or device is appended to in place."""
+    if _in_place(path):
+        with open(path, "a", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        return
+    path = os.path.realpath(path)
+    folder = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix=".fitcli-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -219,7 +225,7 @@ def _in_place(path: str) -> bool:
 
 
 def save(path: str, text: str, option: str) -> None:
-    """write_atomic(), or `text` on stdout for "-" (appended in place, see _in_place).
+    """write_atomic(), or `text` on stdout for "-".
 
     Raises:
         OutputError: the write failed; the old file, if any, is untouched.
@@ -229,10 +235,6 @@ def save(path: str, text: str, option: str) -> None:
         sys.stdout.flush()
         return
     try:
-        if _in_place(path):
-            with open(path, "a", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-        else:
-            write_atomic(os.path.realpath(path), text)  # a symlinked file stays linked
+        write_atomic(path, text)
     except OSError as exc:
         raise OutputError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None
