@@ -260,7 +260,7 @@ def _check_output_options(o: dict[str, Any]) -> None:
     if o["output"] == "-" and o["json_output"]:
         raise UsageError("-o - and --json both write to stdout; give -o a file name")
     if o["output"] is not None:
-        check_output(o["output"], "-o")
+        check_output(o["output"], "-o", (o["file"],))
 
 
 def save_model(o: dict[str, Any], model, result, table) -> bool:

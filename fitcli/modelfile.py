@@ -185,14 +185,19 @@ def fit_document(model, result, source: str, rows: int) -> dict[str, Any]:
                           source={"file": source, "rows": rows}, options=options)
 
 
-def check_output(path: str, option: str) -> None:
-    """Fail before any work if `path` cannot be written (no such folder, a directory).
+def check_output(path: str, option: str, inputs: tuple[str, ...] = ()) -> None:
+    """Fail before any work if `path` cannot be written (no such folder, a directory)
+    or is one of the `inputs`.
 
     Raises:
         OutputError: naming `option` and the path.
     """
     if path == "-":
         return
+    for source in inputs:
+        if source != "-" and os.path.exists(source) and os.path.exists(path) \
+                and os.path.samefile(source, path):
+            raise OutputError(f"{option} {path}: is the input file; it would be overwritten")
     if os.path.isdir(path):
         raise OutputError(f"{option} {path}: is a directory")
     if _in_place(path):

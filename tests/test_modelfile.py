@@ -237,3 +237,13 @@ def test_streams_and_devices_are_written_in_place_never_renamed_over(tmp_path):
                          capture_output=True, text=True, env={**os.environ, **ENV}, timeout=60)
     assert out.returncode == 0 and out.stdout.startswith("x,y,ratio\n") and out.stdout.count("\n") == 4
     assert fake.is_symlink()
+
+
+def test_an_output_that_is_the_input_is_refused(tmp_path):
+    data = tmp_path / "points.csv"
+    data.write_text((DATA / "ratio2d.csv").read_text())
+    result = run("ratio2d", str(data), "-o", str(data))
+    assert result.exit_code == 2 and "is the input file" in result.stderr
+    assert data.read_text() == (DATA / "ratio2d.csv").read_text()
+    result = run("predict", str(DATA / "ratio2d.truth.json"), str(data), "-o", str(data))
+    assert result.exit_code == 2 and "is the input file" in result.stderr

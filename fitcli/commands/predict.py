@@ -87,7 +87,7 @@ def _check_streams(model_file: str, file: str, output: str | None, metrics: str 
         raise UsageError("--metrics - needs -o FILE: stdout already carries the predictions")
     for path, option in ((output, "-o"), (metrics, "--metrics")):
         if path is not None:
-            check_output(path, option)
+            check_output(path, option, (model_file, file))
 
 
 def _read(file: str, model, rename: list[str] | None):
