@@ -36,7 +36,8 @@ def gradcheck(
         "the input's units.")] = True,
     json_output: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table; the exit code says it.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an unexpected error.")] = False,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show the full traceback of an unexpected error.")] = False,
 ) -> None:
     """Compare the hand-derived gradient of the mean loss with central differences.
 

@@ -144,8 +144,8 @@ def check_gradients(model: Model, data: tuple[np.ndarray, ...], *, points: int =
                     **options: Any) -> GradientReport:
     """Check at the fit's start (model.inits[0]) and at `points` random points near it.
 
-    Steps are rel_step x each parameter's natural scale (see natural_scale); random
-    points move each parameter by SPREAD x its scale at random.
+    Steps are rel_step x each parameter's natural scale s_j (see natural_scale); random
+    points move each parameter at random by about SPREAD x min(s_j, |p_j| + s_j / 10).
 
     Raises:
         DegenerateDataError: data that cannot determine the model.
@@ -158,8 +158,9 @@ def check_gradients(model: Model, data: tuple[np.ndarray, ...], *, points: int =
     with np.errstate(all="ignore"):
         scale = natural_scale(frame.data, start, kernel.normal(start)[2])
     where = [("start", start)]
+    spread = SPREAD * np.minimum(scale, np.abs(start) + 0.1 * scale)
     for j in range(points):
-        moved = start + SPREAD * np.minimum(scale, np.abs(start) + 0.1 * scale) * rng.standard_normal(len(start))
+        moved = start + spread * rng.standard_normal(len(start))
         where.append((f"random {j + 1}", model.normalize(moved)))
     steps = rel_step * scale
     checks = tuple(check_point(model, frame.data, p, label, steps) for label, p in where)
