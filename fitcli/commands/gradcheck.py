@@ -21,7 +21,7 @@ FORM_LABELS = {
 def gradcheck(
     kind: Annotated[ModelKind, typer.Argument(metavar="KIND", help="linear-tanh, ratio2d or project3d.")],
     file: Annotated[Optional[str], typer.Argument(
-        metavar="[FILE]", show_default=False,
+        metavar="FILE", show_default=False,
         help="CSV of points as for the fit (- reads standard input); without it, synthetic "
         "data from fitcli synth KIND --n N --seed SEED.")] = None,
     columns: Annotated[Optional[str], typer.Option(
