@@ -137,6 +137,13 @@ FIT_OPTIONS = [
         "--quiet", "-q", help="No progress and no tables; errors still go to stderr.")], False),
     _option("debug", Annotated[bool, typer.Option(
         "--debug", help="Show the full traceback of an unexpected error.")], False),
+    _option("output", Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="MODEL.json", show_default=False,
+        help="Save the fitted model here (atomically; - for stdout) for fitcli predict.  "
+        "A fit that did not converge is not saved, and an existing file is kept.")], None),
+    _option("save_unconverged", Annotated[bool, typer.Option(
+        "--save-unconverged", help="Save the model with -o even if the fit did not converge.")],
+        False),
 ]
 
 INIT_HELP = {
@@ -208,6 +215,7 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
         from .data import read_table
 
         model = MODELS[name]
+        _check_output_options(o)
         table = read_table(o["file"], model.columns, model=name, rename=_column_list(o["columns"]))
         try:
             data, notes = model.split(table.values)
@@ -235,8 +243,42 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
             except DegenerateDataError as exc:
                 raise DegenerateError(f"{table.source}: {exc}") from None
         document = {"input": table.source, **result.to_dict()}
-        show(document, o["json_output"], o["quiet"])
+        saved = o["output"] is not None and save_model(o, model, result, table)
+        show(document, o["json_output"], o["quiet"] or o["output"] == "-")
+        if o["output"] is not None and not saved:
+            report.warn(f"model not saved to {o['output']}: {UNSAVED[result.status.value]}")
     raise typer.Exit(exit_code(result))
+
+
+UNSAVED = {
+    "interrupted": "the fit was interrupted",
+    "max_iter": "the fit did not converge (--save-unconverged saves it anyway)",
+    "non_finite": "the fit diverged (--save-unconverged saves it anyway)",
+}
+
+
+def _check_output_options(o: dict[str, Any]) -> None:
+    from .modelfile import check_output
+
+    if o["output"] == "-" and o["json_output"]:
+        raise UsageError("-o - and --json both write to stdout; give -o a file name")
+    if o["output"] is not None:
+        check_output(o["output"], "-o", (o["file"],))
+
+
+def save_model(o: dict[str, Any], model, result, table) -> bool:
+    """Write the model file of a converged fit (or, with --save-unconverged, of any fit
+    but an interrupted one); the old file stays untouched otherwise."""
+    from . import report
+    from .core import Status
+    from .modelfile import dumps, fit_document, save
+
+    if result.status is Status.INTERRUPTED or not (result.success or o["save_unconverged"]):
+        return False
+    save(o["output"], dumps(fit_document(model, result, table.source, table.n_rows)), "-o")
+    if o["output"] != "-":
+        report.note(f"model saved to {o['output']}", o["quiet"])
+    return True
 
 
 def exit_code(result) -> int:
@@ -271,3 +313,5 @@ def main() -> None:
 
 
 from .commands import synth  # noqa: E402,F401  (registers the command)
+from .commands import predict  # noqa: E402,F401
+from .commands import gradcheck  # noqa: E402,F401

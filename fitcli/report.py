@@ -123,3 +123,21 @@ def print_tables(renderables) -> None:
     console = Console(soft_wrap=True, highlight=False)
     for item in renderables:
         console.print(item)
+
+
+def figures_table(title: str, rows):
+    """A rich table of (label, value) rows, values formatted as in the result tables."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for label, value in rows:
+        table.add_row(label, _fmt(value))
+    return table
+
+
+def print_stderr(renderables) -> None:
+    """Tables for people on stderr, where stdout carries data (fitcli predict)."""
+    for item in renderables:
+        stderr.print(item)

@@ -18,6 +18,10 @@ from ..normalize import DegenerateDataError
 CHUNK = 8192  # points per chunk: the temporaries of one chunk stay in cache
 
 
+class OptionError(ValueError):
+    """A model option (e.g. read from a model file) that the model cannot take."""
+
+
 class Kernel:
     """Mean loss, gradient and Gauss-Newton matrix of one model over fixed data.
 
@@ -78,10 +82,15 @@ class Model:
     gauge: ClassVar[bool]  # True: params and s*params are the same model
     inits: ClassVar[tuple[str, ...]]
     default_optimizer: ClassVar[str] = "lm"
+    saved_options: ClassVar[tuple[str, ...]] = ()  # FitResult.extra keys predict needs
 
     @property
     def n_params(self) -> int:
         return len(self.param_names)
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.columns) - self.n_targets
 
     def split(self, table: np.ndarray) -> tuple[tuple[np.ndarray, ...], list[str]]:
         """(n, len(columns)) table -> (the model's data tuple, notes for the user).
@@ -135,5 +144,17 @@ class Model:
         """A tiny random problem: (data tuple, params), for tests."""
         raise NotImplementedError
 
+    def predict(self, params: np.ndarray, inputs: np.ndarray, **options: Any) -> dict[str, np.ndarray]:
+        """Output columns for input rows (n, n_inputs): name -> (n,), targets first."""
+        raise NotImplementedError
 
-__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "unit"]
+    def evaluate(self, params: np.ndarray, table: np.ndarray, **options: Any) -> dict[str, float]:
+        """Error measures of `params` on rows (n, len(columns)) that carry their targets:
+        the fit's mean loss and the model's figures (e.g. RMS error)."""
+        data, _ = self.split(table)
+        with np.errstate(all="ignore"):
+            cost = self.kernel(*data).cost(params)
+        return {"loss": cost, **self.figures(params, data, cost)}
+
+
+__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "OptionError", "unit"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..normalize import DegenerateDataError
-from .base import Frame, Kernel, Model
+from .base import Frame, Kernel, Model, OptionError
 
 PARAM_NAMES = ("k", "b")
 
@@ -127,6 +127,7 @@ class LinearTanh(Model):
     min_points_why = "one of each class"
     gauge = False
     inits = ("auto", "zero", "random")
+    saved_options = ("z_scale",)
 
     def split(self, table):
         l, how = encode_labels(table[:, 2])
@@ -176,6 +177,35 @@ class LinearTanh(Model):
         x, y = rng.normal(0, 1, (2, n))
         l = np.where(rng.random(n) < 0.5, 1.0, -1.0)
         return (x, y, l), rng.normal(0, 1, 2)
+
+    def predict(self, params, inputs, **options):
+        """{"label": +1/-1, "z": k x + b - y in the units of y}, each (n,)."""
+        x, y = inputs[:, 0], inputs[:, 1]
+        return {"label": classify(params, x, y), "z": scores(params, x, y)}
+
+    def evaluate(self, params, table, z_scale=1.0, **options):
+        """Mean loss with z measured in units of z_scale (the fit's), and the accuracy;
+        one class alone is fine here (held-out rows)."""
+        if isinstance(z_scale, bool) or not (isinstance(z_scale, (int, float)) and z_scale > 0):
+            raise OptionError(f"option z_scale must be a number > 0; got {z_scale!r}")
+        x, y, l = table[:, 0], table[:, 1], held_out_labels(table[:, 2])
+        r = residuals(np.asarray(params) / z_scale, x, y / z_scale, l)
+        return {"loss": float(r @ r / len(r)), "accuracy": float(np.mean(classify(params, x, y) == l))}
+
+
+def held_out_labels(values: np.ndarray) -> np.ndarray:
+    """Labels +1/-1 or 0/1 as +1/-1 (n,), without asking for both classes.
+
+    Raises:
+        ValueError: other values.
+    """
+    seen = set(np.unique(values).tolist())
+    if seen <= {-1.0, 1.0}:
+        return values.astype(float)
+    if seen <= {0.0, 1.0}:
+        return 2.0 * values - 1.0
+    odd = sorted(seen - {-1.0, 0.0, 1.0})[:3]
+    raise ValueError(f"labels must be +1/-1 or 0/1; found {', '.join(map(repr, odd))}")
 
 
 def _constant_message(sx: float, s: float) -> str:

@@ -247,6 +247,25 @@ class Project3d(Model):
         uv = project_points(M, X) + rng.normal(0, 0.05, (n, 2))
         return (X, uv), M.ravel() + rng.normal(0, 0.05, 12)
 
+    def predict(self, params, inputs, **options):
+        """u, v (n,) of world points inputs (n, 3), and depth nz / |(i, j, k)| (n,)."""
+        M = params.reshape(3, 4)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            uv = project_points(M, inputs)
+        depth = depths(M, inputs) / np.linalg.norm(M[2, :3])
+        return {"u": uv[:, 0], "v": uv[:, 1], "depth": depth}
+
+    def evaluate(self, params, table, **options):
+        """Mean loss, RMS reprojection distance (rmse), RMS per coordinate, the largest
+        distance and the number of points at or behind the camera (depth <= 0)."""
+        out = self.predict(params, table[:, 0:3])
+        du, dv = out["u"] - table[:, 3], out["v"] - table[:, 4]
+        with np.errstate(over="ignore", invalid="ignore"):
+            d2 = du * du + dv * dv
+            return {"loss": float(d2.mean()), "rmse": float(np.sqrt(d2.mean())),
+                    "rms_u": float(np.sqrt(np.mean(du * du))), "rms_v": float(np.sqrt(np.mean(dv * dv))),
+                    "max_error": float(np.sqrt(d2.max())), "behind_camera": int(np.sum(~(out["depth"] > 0)))}
+
 
 def dlt(kernel: Project3dKernel) -> np.ndarray:
     """The algebraic estimate: smallest eigenvector of A^T A (unit norm).

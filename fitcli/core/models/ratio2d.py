@@ -204,5 +204,10 @@ class Ratio2d(Model):
         l = predict(theta, x, y) + rng.normal(0, 0.05, n)
         return (x, y, l), theta + rng.normal(0, 0.05, 6)
 
+    def predict(self, params, inputs, **options):
+        """{"ratio": nx / ny} (n,); inf where ny = 0."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return {"ratio": predict(params, inputs[:, 0], inputs[:, 1])}
+
 
 MODEL = Ratio2d()
