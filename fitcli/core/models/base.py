@@ -135,5 +135,25 @@ class Model:
         """A tiny random problem: (data tuple, params), for tests."""
         raise NotImplementedError
 
+    def canonical_jacobian(self, params: np.ndarray) -> np.ndarray:
+        """d canonical(x) / dx (p, p) at x = params, up to the sign canonical() fixes.
+
+        For a gauge model canonical() is unit norm: (I - x x^T / |x|^2) / |x|.
+        """
+        if not self.gauge:
+            return np.eye(self.n_params)
+        norm = np.linalg.norm(params)
+        return (np.eye(self.n_params) - np.outer(params, params) / norm**2) / norm
+
+    def point_table(self, params: np.ndarray, data: tuple[np.ndarray, ...],
+                    **notes: Any) -> dict[str, np.ndarray]:
+        """Per-point columns for --residuals (each (n,)): predictions and residuals.
+
+        `notes` are the fit's frame notes (FitResult.extra), e.g. linear-tanh's z_scale.
+        """
+        r = self.residuals(params, *data).reshape(len(data[0]), self.n_targets)
+        targets = self.columns[-self.n_targets:]
+        return {f"r_{name}": r[:, j] for j, name in enumerate(targets)}
+
 
 __all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "unit"]
