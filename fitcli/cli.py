@@ -12,7 +12,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import __version__
+from .diagnose import OPTIONS as REPORT_OPTIONS
 from .errors import (
+    EXIT_GATE,
     EXIT_INTERRUPTED,
     EXIT_NOT_CONVERGED,
     DataError,
@@ -136,6 +138,7 @@ FIT_OPTIONS = [
         "--quiet", "-q", help="No progress and no tables; errors still go to stderr.")], False),
     _option("debug", Annotated[bool, typer.Option(
         "--debug", help="Show the full traceback of an unexpected error.")], False),
+    *REPORT_OPTIONS,
 ]
 
 INIT_HELP = {
@@ -199,11 +202,12 @@ def _column_list(text: str | None) -> list[str] | None:
 
 def run_fit(name: str, o: dict[str, Any]) -> None:
     with reported_errors(o["debug"]):
-        from . import report
-        from .core import MODELS, Tolerances, fit
+        from . import diagnose, report
+        from .core import MODELS, Tolerances
         from .core.normalize import DegenerateDataError
         from .data import read_table
 
+        settings = diagnose.settings(name, o, lambda text: report.note(text, o["quiet"]))
         model = MODELS[name]
         table = read_table(o["file"], model.columns, model=name, rename=_column_list(o["columns"]))
         try:
@@ -221,27 +225,32 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
         if o["lr"] is not None and optimizer == "lm":
             raise UsageError("--lr is the step size of gd, momentum and adam; lm does not take one")
         extra = {"standardize": o["standardize"]} if "standardize" in o else {}
-        with report.progress(name, o["quiet"], lambda info: info.figures()) as callback:
+        with report.progress(name, o["quiet"], diagnose.progress_figures(settings)) as callback:
             try:
-                result = fit(
-                    model, data, optimizer=optimizer, learning_rate=o["lr"],
+                fitted = diagnose.robust_fit(
+                    model, data, settings, o["seed"], optimizer=optimizer, learning_rate=o["lr"],
                     init=o["init"].value if o["init"] else None, normalize=o["normalize"],
                     max_iter=o["max_iter"], tol=Tolerances(o["tol"], o["xtol"], o["gtol"]),
-                    seed=o["seed"], callback=callback, **extra,
+                    callback=callback, **extra,
                 )
             except DegenerateDataError as exc:
                 raise DegenerateError(f"{table.source}: {exc}") from None
+        result = fitted.result
         document = {"input": table.source, **result.to_dict()}
+        gates = diagnose.complete(document, model, table, data, fitted, settings, extra)
         show(document, o["json_output"], o["quiet"])
-    raise typer.Exit(exit_code(result))
+    raise typer.Exit(exit_code(result, gates))
 
 
-def exit_code(result) -> int:
+def exit_code(result, gates=()) -> int:
+    """130 interrupted; 4 not converged (5 with --require-converged); 5 a gate failed; 0."""
     from .core import Status
 
-    if result.success:
-        return 0
-    return EXIT_INTERRUPTED if result.status is Status.INTERRUPTED else EXIT_NOT_CONVERGED
+    if result.status is Status.INTERRUPTED:
+        return EXIT_INTERRUPTED
+    if not result.success and not any(g["gate"] == "require-converged" for g in gates):
+        return EXIT_NOT_CONVERGED
+    return EXIT_GATE if any(not g["passed"] for g in gates) else 0
 
 
 SUMMARY = [
@@ -258,9 +267,11 @@ def show(document: dict[str, Any], json_output: bool, quiet: bool) -> None:
     if json_output:
         report.write_json(document)
     elif not quiet:
-        report.print_tables(report.result_tables(document, SUMMARY))
+        report.print_tables(report.result_tables(document, SUMMARY) + report.diagnostic_tables(document))
     if not document["converged"]:
         report.warn(document["message"])
+    for text in document.get("warnings", ()):
+        report.warn(text)
 
 
 def main() -> None:

@@ -24,13 +24,15 @@ FORMAT = "fitcli-model"
 VERSION = 1
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and a rename:
-    readers see the old file or the new one, never a part; on failure the old file stays."""
+def write_atomic(path: str, text: str | bytes) -> None:
+    """Write `text` (str as UTF-8, or bytes) to `path` through a temporary file in the same
+    folder and a rename: readers see the old file or the new one, never a part; on
+    failure the old file stays."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".fitcli-", suffix=".tmp", dir=folder)
+    binary = isinstance(text, bytes)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())

@@ -142,7 +142,7 @@ def describe(M: np.ndarray, factor: np.ndarray | None = None) -> dict:
     skew, fx, skew_se = values[2], values[0], se[2]
     if abs(skew) > SKEW_LIMIT * abs(fx) and not abs(skew) <= 3 * skew_se:
         out["warnings"].append(
-            f"implausible skew {skew:.4g} ({100 * abs(skew) / abs(fx):.2g}% of fx; real cameras "
+            f"implausible skew {skew:.4g} ({abs(skew) / abs(fx):.1%} of fx; real cameras "
             "have none): the world axes may not be orthogonal or equally scaled, or points are "
             "mismatched")
     return out

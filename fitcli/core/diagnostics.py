@@ -151,11 +151,17 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
         out["noise_test"] = noise_test(out["sum_squares"], sigma, out["dof"], out["n"])
     F = None
     if out["dof"] > 0 and sigma > 0:
-        F = covariance_factor(model, params, part, sigma, **options)
+        try:
+            F = covariance_factor(model, params, part, sigma, **options)
+        except np.linalg.LinAlgError:  # e.g. parameters of a diverged fit
+            F = None
     out["covariance"] = None if F is None else F @ F.T
     if F is not None:
         out["standard_errors"] = np.sqrt(np.einsum("ij,ij->i", F, F))
         out["correlation"] = correlation(out["covariance"])
     if model.name == "project3d":
-        out["camera"] = camera.describe(params.reshape(3, 4), F)
+        try:
+            out["camera"] = camera.describe(params.reshape(3, 4), F)
+        except np.linalg.LinAlgError:  # a singular left 3x3 block: no camera to describe
+            out["camera"] = None
     return out
