@@ -161,6 +161,9 @@ def complete(document: dict, model, table, data, fitted, s: Settings, options: d
     columns = model.point_table(result.params, data, **result.extra)
     _camera(document, d.pop("camera", None), columns, rows, warnings)
     document["robust"] = _robust_section(fitted, rows)
+    if not fitted.info.get("confident", True):
+        warnings.append(f"RANSAC stopped at its limit of {fitted.info['trials']} draws before "
+                        "it was confident of one all-inlier sample: check --threshold")
     if s.residuals:
         write_residuals(s.residuals, model, result, data, columns, d["sigma"], fitted.inlier, rows, options)
         document["residuals_file"] = s.residuals

@@ -172,7 +172,8 @@ def _residual_table(d: dict[str, Any]):
     rows += [("median point error", _num(d["median_error"], 6)),
              ("max point error", _num(d["max_error"], 6)),
              ("sigma estimated, sqrt(SS / dof)", _num(d["sigma_estimate"], 6)),
-             ("sigma for the standard errors", f"{_num(d['sigma'], 6)} ({d['sigma_source']})")]
+             ("sigma for the standard errors", f"{_num(d['sigma'], 6)}, " + (
+                 "given by --sigma" if d["sigma_source"] == "given" else d["sigma_source"]))]
     test = d.get("noise_test")
     if test:
         rows += [("expected RMS at the optimum", _num(test["expected_rms"], 6)),

@@ -49,7 +49,7 @@ def test_noisy_project3d_sample_report_with_known_sigma():
     assert d["n"] == n and d["dof"] == 2 * n - 11
     assert d["sum_squares"] == pytest.approx(n * doc["loss"], rel=1e-10)
     assert d["rms"] == pytest.approx(math.sqrt(doc["loss"]), rel=1e-10)
-    assert d["sigma"] == 0.5 and d["sigma_source"] == "given (--sigma)"
+    assert d["sigma"] == 0.5 and d["sigma_source"] == "given"
     test = d["noise_test"]
     assert test["expected_rms"] == pytest.approx(0.5 * math.sqrt(2 - 11 / n))  # MATH.md s.3
     assert test["chi2"] == pytest.approx(d["sum_squares"] / 0.25)

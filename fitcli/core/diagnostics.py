@@ -146,7 +146,7 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
         out["rms_all"] = math.sqrt(float(np.mean(np.einsum("ij,ij->i", r, r))))
     given = sigma is not None
     sigma = sigma if given else out["sigma_estimate"]
-    out["sigma"], out["sigma_source"] = sigma, ("given (--sigma)" if given else "estimated from the residual")
+    out["sigma"], out["sigma_source"] = sigma, ("given" if given else "estimated from the residual")
     if given:
         out["noise_test"] = noise_test(out["sum_squares"], sigma, out["dof"], out["n"])
     F = None

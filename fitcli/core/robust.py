@@ -145,10 +145,15 @@ class Consensus:
     params: np.ndarray  # the best minimal-set model, internal coordinates
     inlier: np.ndarray  # (n,) bool: squared error <= threshold^2
     trials: int
+    confident: bool  # False: stopped at max_trials before reaching the confidence
+
+
+CONFIDENCE = 0.999  # of drawing at least one all-inlier minimal set
+MAX_TRIALS = 10000
 
 
 def ransac(model: Model, data: tuple, threshold: float, rng: np.random.Generator,
-           confidence: float = 0.999, max_trials: int = 10000) -> Consensus:
+           confidence: float = CONFIDENCE, max_trials: int = MAX_TRIALS) -> Consensus:
     """MSAC: draw minimal sets (model.min_points), fit each by the model's DLT, score
     every point by min(s_i, threshold^2), keep the lowest total.
 
@@ -178,4 +183,4 @@ def ransac(model: Model, data: tuple, threshold: float, rng: np.random.Generator
             needed = trials_needed(np.count_nonzero(best[1]) / n, k, confidence)
     if best is None:
         raise DegenerateDataError(f"RANSAC: none of {trial} minimal sets of {k} points gave a model")
-    return Consensus(best[0], best[1], trial)
+    return Consensus(best[0], best[1], trial, trial >= needed)

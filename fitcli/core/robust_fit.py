@@ -104,7 +104,8 @@ def _ransac_fit(model: Model, data, threshold: float, seed: int, **fit_options):
         if np.array_equal(new, inlier) or rounds == MAX_ROUNDS:
             break
         inlier = new
-    info = {"seed": seed, "trials": consensus.trials, "refits": rounds,
+    info = {"seed": seed, "trials": consensus.trials, "confident": consensus.confident,
+            "refits": rounds,
             "loss": "mean over the inliers of s, the squared point error "
                     "(least squares on the RANSAC consensus set)"}
     return result, info

@@ -36,7 +36,7 @@ def test_residual_figures_of_a_hand_example():
     assert out["rms"] == pytest.approx(np.sqrt(27 / 7))
     assert out["median_error"] == pytest.approx(1.0) and out["max_error"] == pytest.approx(4.0)
     assert out["sigma_estimate"] == pytest.approx(np.sqrt(27 / 2))
-    assert out["sigma"] == 2.0 and out["sigma_source"] == "given (--sigma)"
+    assert out["sigma"] == 2.0 and out["sigma_source"] == "given"
     assert out["noise_test"]["chi2"] == pytest.approx(27 / 4)
     assert out["noise_test"]["expected_rms"] == pytest.approx(2.0 * np.sqrt(2 / 7))
 

@@ -142,6 +142,9 @@ def test_ransac_uses_minimal_sets_and_stops_when_confident():
     model, data, _, outlier = _sample("ratio2d", 0)
     consensus = ransac(model, model.frame(data, True).data, 1e-2, np.random.default_rng(0))
     assert consensus.trials <= np.ceil(trials_needed(0.8 * 0.97, model.min_points, 0.999)) + 50
+    assert consensus.confident
+    capped = ransac(model, model.frame(data, True).data, 1e-2, np.random.default_rng(0), max_trials=3)
+    assert capped.trials == 3 and not capped.confident
     assert trials_needed(1.0, 6, 0.99) == 1.0
     assert trials_needed(0.5, 6, 0.99) == pytest.approx(np.log(0.01) / np.log(1 - 0.5**6))
 
