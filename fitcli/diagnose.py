@@ -60,7 +60,7 @@ OPTIONS = [
         "Draw the loss curve and the fit to FILE (.png, .pdf or .svg; needs matplotlib).",
         metavar="FILE")], None),
     _option("max_rms", Annotated[Optional[float], _opt(
-        "Fail if the RMS point error (of the inliers, if any) exceeds this.", GATE_PANEL,
+        "Fail if the RMS point error (of the inliers with --robust) exceeds this.", GATE_PANEL,
         callback=_positive)], None),
     _option("min_inliers", Annotated[Optional[float], _opt(
         "Fail if fewer than this fraction of the points are inliers.", GATE_PANEL,
@@ -152,11 +152,11 @@ def complete(document: dict, model, table, data, fitted, s: Settings, options: d
     warnings; plain JSON types), write --residuals and --plot, and return the gates."""
     from .core.diagnostics import diagnose
     from .core.result import _plain
-
     from .pointfile import Rows, write_residuals
 
     result, rows, warnings = fitted.result, Rows(table), []
-    d = diagnose(model, result.params, data, sigma=s.sigma, inlier=fitted.inlier, **options)
+    counted = fitted.inlier if s.robust != "none" else None  # least squares used every point
+    d = diagnose(model, result.params, data, sigma=s.sigma, inlier=counted, **options)
     _statistics(document, d, model.param_names, warnings)
     columns = model.point_table(result.params, data, **result.extra)
     _camera(document, d.pop("camera", None), columns, rows, warnings)

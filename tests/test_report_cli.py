@@ -270,3 +270,11 @@ def test_plot_writes_a_png_for_each_model(tmp_path, model, name, extra):
     assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 20000
     assert doc["plot_file"] == str(out)
     assert not list(tmp_path.glob(".fitcli-*"))  # the atomic write left no temporary file
+
+
+def test_a_threshold_alone_labels_points_but_the_figures_describe_the_whole_fit(tmp_path):
+    path, _ = outlier_sample(tmp_path)
+    doc, _ = run_json("project3d", path, "--threshold", "1.5")
+    assert doc["diagnostics"]["n"] == 300 and doc["diagnostics"]["points"] == "all points"
+    assert doc["diagnostics"]["rms"] == pytest.approx(doc["rmse"])
+    assert 0 < doc["robust"]["n_inliers"] < 300 and len(doc["robust"]["outlier_lines"]) > 0
