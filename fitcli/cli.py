@@ -12,7 +12,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import __version__
+from .diagnose import OPTIONS as REPORT_OPTIONS
 from .errors import (
+    EXIT_GATE,
     EXIT_INTERRUPTED,
     EXIT_NOT_CONVERGED,
     DataError,
@@ -144,6 +146,7 @@ FIT_OPTIONS = [
     _option("save_unconverged", Annotated[bool, typer.Option(
         "--save-unconverged", help="Save the model with -o even if the fit did not converge.")],
         False),
+    *REPORT_OPTIONS,
 ]
 
 INIT_HELP = {
@@ -209,11 +212,12 @@ def _column_list(text: str | None) -> list[str] | None:
 
 def run_fit(name: str, o: dict[str, Any]) -> None:
     with reported_errors(o["debug"]):
-        from . import report
-        from .core import MODELS, Tolerances, fit
+        from . import diagnose, report
+        from .core import MODELS, Tolerances
         from .core.normalize import DegenerateDataError
         from .data import read_table
 
+        settings = diagnose.settings(name, o, lambda text: report.note(text, o["quiet"]))
         model = MODELS[name]
         _check_output_options(o)
         table = read_table(o["file"], model.columns, model=name, rename=_column_list(o["columns"]))
@@ -232,22 +236,26 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
         if o["lr"] is not None and optimizer == "lm":
             raise UsageError("--lr is the step size of gd, momentum and adam; lm does not take one")
         extra = {"standardize": o["standardize"]} if "standardize" in o else {}
-        with report.progress(name, o["quiet"], lambda info: info.figures()) as callback:
+        with report.progress(name, o["quiet"], diagnose.progress_figures(settings)) as callback:
             try:
-                result = fit(
-                    model, data, optimizer=optimizer, learning_rate=o["lr"],
+                fitted = diagnose.robust_fit(
+                    model, data, settings, o["seed"], optimizer=optimizer, learning_rate=o["lr"],
                     init=o["init"].value if o["init"] else None, normalize=o["normalize"],
                     max_iter=o["max_iter"], tol=Tolerances(o["tol"], o["xtol"], o["gtol"]),
-                    seed=o["seed"], callback=callback, **extra,
+                    callback=callback, **extra,
                 )
             except DegenerateDataError as exc:
                 raise DegenerateError(f"{table.source}: {exc}") from None
+        result = fitted.result
         document = {"input": table.source, **result.to_dict()}
-        saved = o["output"] is not None and save_model(o, model, result, table)
+        gates = diagnose.complete(document, model, table, data, fitted, settings, extra)
+        failed = any(not g["passed"] for g in gates)
+        saved = o["output"] is not None and save_model(o, model, result, table, failed)
         show(document, o["json_output"], o["quiet"] or o["output"] == "-")
         if o["output"] is not None and not saved:
-            report.warn(f"model not saved to {o['output']}: {UNSAVED[result.status.value]}")
-    raise typer.Exit(exit_code(result))
+            why = "a quality gate failed" if failed else UNSAVED[result.status.value]
+            report.warn(f"model not saved to {o['output']}: {why}")
+    raise typer.Exit(exit_code(result, gates))
 
 
 UNSAVED = {
@@ -266,14 +274,16 @@ def _check_output_options(o: dict[str, Any]) -> None:
         check_output(o["output"], "-o", (o["file"],))
 
 
-def save_model(o: dict[str, Any], model, result, table) -> bool:
-    """Write the model file of a converged fit (or, with --save-unconverged, of any fit
-    but an interrupted one); the old file stays untouched otherwise."""
+def save_model(o: dict[str, Any], model, result, table, gate_failed: bool) -> bool:
+    """Write the model file of a converged fit that passed its gates (or, with
+    --save-unconverged, of any fit but an interrupted one); the old file stays otherwise."""
     from . import report
     from .core import Status
     from .modelfile import dumps, fit_document, save
 
-    if result.status is Status.INTERRUPTED or not (result.success or o["save_unconverged"]):
+    if result.status is Status.INTERRUPTED:
+        return False
+    if not o["save_unconverged"] and (gate_failed or not result.success):
         return False
     save(o["output"], dumps(fit_document(model, result, table.source, table.n_rows)), "-o")
     if o["output"] != "-":
@@ -281,12 +291,15 @@ def save_model(o: dict[str, Any], model, result, table) -> bool:
     return True
 
 
-def exit_code(result) -> int:
+def exit_code(result, gates=()) -> int:
+    """130 interrupted; 4 not converged (5 with --require-converged); 5 a gate failed; 0."""
     from .core import Status
 
-    if result.success:
-        return 0
-    return EXIT_INTERRUPTED if result.status is Status.INTERRUPTED else EXIT_NOT_CONVERGED
+    if result.status is Status.INTERRUPTED:
+        return EXIT_INTERRUPTED
+    if not result.success and not any(g["gate"] == "require-converged" for g in gates):
+        return EXIT_NOT_CONVERGED
+    return EXIT_GATE if any(not g["passed"] for g in gates) else 0
 
 
 SUMMARY = [
@@ -303,9 +316,11 @@ def show(document: dict[str, Any], json_output: bool, quiet: bool) -> None:
     if json_output:
         report.write_json(document)
     elif not quiet:
-        report.print_tables(report.result_tables(document, SUMMARY))
+        report.print_tables(report.result_tables(document, SUMMARY) + report.diagnostic_tables(document))
     if not document["converged"]:
         report.warn(document["message"])
+    for text in document.get("warnings", ()):
+        report.warn(text)
 
 
 def main() -> None:

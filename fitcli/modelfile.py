@@ -26,19 +26,21 @@ FORMAT = "fitcli-model"
 VERSION = 1
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and a rename:
-    readers see the old file or the new one, never a part; on failure the old file stays.
-    A symlink is followed (the link stays); a stream or device is appended to in place."""
+def write_atomic(path: str, text: str | bytes) -> None:
+    """Write `text` (str as UTF-8, or bytes) to `path` through a temporary file in the same
+    folder and a rename: readers see the old file or the new one, never a part; on
+    failure the old file stays.  A symlink is followed (the link stays); a stream or
+    device is written in place."""
+    binary = isinstance(text, bytes)
     if _in_place(path):
-        with open(path, "a", encoding="utf-8", newline="") as fh:
+        with open(path, "ab" if binary else "a", **_text_args(binary)) as fh:
             fh.write(text)
         return
     path = os.path.realpath(path)
     folder = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix=".fitcli-", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(fd, "wb" if binary else "w", **_text_args(binary)) as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -53,6 +55,10 @@ def write_atomic(path: str, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _text_args(binary: bool) -> dict[str, Any]:
+    return {} if binary else {"encoding": "utf-8", "newline": ""}
 
 
 def _umask() -> int:

@@ -148,6 +148,27 @@ class Model:
         """Output columns for input rows (n, n_inputs): name -> (n,), targets first."""
         raise NotImplementedError
 
+    def canonical_jacobian(self, params: np.ndarray) -> np.ndarray:
+        """d canonical(x) / dx (p, p) at x = params, up to the sign canonical() fixes.
+
+        For a gauge model canonical() is unit norm: (I - x x^T / |x|^2) / |x|.
+        """
+        if not self.gauge:
+            return np.eye(self.n_params)
+        norm = np.linalg.norm(params)
+        return (np.eye(self.n_params) - np.outer(params, params) / norm**2) / norm
+
+    def point_table(self, params: np.ndarray, data: tuple[np.ndarray, ...],
+                    **notes: Any) -> dict[str, np.ndarray]:
+        """Per-point columns for --residuals (each (n,)): predictions and residuals.
+
+        `notes` are the fit's frame notes (FitResult.extra), e.g. linear-tanh's z_scale.
+        """
+        r = self.residuals(params, *data).reshape(len(data[0]), self.n_targets)
+        targets = self.columns[-self.n_targets:]
+        return {f"r_{name}": r[:, j] for j, name in enumerate(targets)}
+
+
     def evaluate(self, params: np.ndarray, table: np.ndarray, **options: Any) -> dict[str, float]:
         """Error measures of `params` on rows (n, len(columns)) that carry their targets:
         the fit's mean loss and the model's figures (e.g. RMS error)."""

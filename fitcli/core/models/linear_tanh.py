@@ -173,6 +173,14 @@ class LinearTanh(Model):
         x, y, l = data
         return {"accuracy": float(np.mean(classify(params, x, y) == l))}
 
+    def point_table(self, params, data, z_scale=1.0, **notes):
+        """z = k x + b - y in y's units, the predicted label, and the fit's residual
+        tanh(z / z_scale) - l (z_scale: std(y) for the standardised fit, else 1)."""
+        x, y, l = data
+        z = scores(params, x, y)
+        return {"z": z, "label_hat": np.where(z >= 0, 1.0, -1.0),
+                "residual": np.tanh(z / z_scale) - l}
+
     def example(self, rng, n=12):
         x, y = rng.normal(0, 1, (2, n))
         l = np.where(rng.random(n) < 0.5, 1.0, -1.0)

@@ -240,6 +240,21 @@ class Project3d(Model):
             "normalization": "|(i, j, k)| = 1, nz > 0 for most points (nz = depth)",
         }
 
+    def canonical_jacobian(self, params):
+        """d (x / |(x_8, x_9, x_10)|) / dx: the |(i, j, k)| = 1 normalisation."""
+        e = np.zeros(12)
+        e[8:11] = params[8:11]
+        norm = np.linalg.norm(e)
+        return np.eye(12) / norm - np.outer(params, e) / norm**3
+
+    def point_table(self, params, data, **notes):
+        X, uv = data
+        M = params.reshape(3, 4)
+        uv_hat = project_points(M, X)
+        r = uv_hat - uv
+        return {"u_hat": uv_hat[:, 0], "v_hat": uv_hat[:, 1], "ru": r[:, 0], "rv": r[:, 1],
+                "error": np.hypot(r[:, 0], r[:, 1]), "depth": depths(M, X)}
+
     def example(self, rng, n=12):
         X = rng.uniform(-1, 1, (n, 3)) + [0.0, 0.0, 4.0]
         M = np.hstack([np.diag([2.0, 2.0, 1.0]), rng.normal(0, 0.1, (3, 1))])

@@ -198,6 +198,11 @@ class Ratio2d(Model):
     def describe(self, params):
         return {"matrix": params.reshape(2, 3), "normalization": "unit norm, ny > 0 for most points"}
 
+    def point_table(self, params, data, **notes):
+        x, y, l = data
+        ratio_hat = predict(params, x, y)
+        return {"ratio_hat": ratio_hat, "residual": ratio_hat - l}
+
     def example(self, rng, n=12):
         x, y = rng.uniform(-2, 2, (2, n))
         theta = np.array([1.0, 0.5, 0.2, 0.1, -0.2, 3.0]) + rng.normal(0, 0.1, 6)
