@@ -25,7 +25,7 @@ from fitcli.core.synth import synthesize
 from fitcli.data import read_table
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-OPTIONS = dict(activation="sigmoid", loss="cross-entropy", form="general")
+OPTIONS = dict(activation="sigmoid", loss_function="cross-entropy", form="general")
 
 
 def best_of(runs, f):

@@ -1,70 +1,42 @@
 """linear-tanh's classification report in the shell: the "classification" section of the
-output (tables and JSON), and the per-point CSV of --residuals.
+output, as JSON and as tables.
 
 The numbers come from fitcli.core.classify; this module names rows by their input line
-and labels as the input wrote them.
+and labels as the input wrote them.  Every point goes to --residuals through the
+model's point_table (diagnose.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .modelfile import write_atomic
 
-RESIDUAL_COLUMNS = ("z", "activation", "predicted", "correct", "margin", "distance", "loss")
-
-
-def add_classification(document: dict[str, Any], model, result, data, table,
-                       residuals: str | None = None) -> None:
-    """Put the report under document["classification"]; write the residual file if asked.
+def add_classification(document: dict[str, Any], model, result, data, table) -> None:
+    """Put the report under document["classification"] and its warnings in
+    document["warnings"].
 
     Args:
         model: the fitted LinearTanh variant; result: its FitResult; data: (x, y, l).
         table: the data.Table the points came from (label names, line numbers).
-        residuals: path of the per-point CSV, or None.
     """
     from .core.classify import report
     from .core.models.labels import label_classes
+    from .core.result import _plain
+    from .pointfile import Rows
 
     names = label_classes(table.column("label"), table.levels.get("label"), model.positive)[1]
     z_scale = result.extra.get("z_scale", 1.0)
     section = report(model, result.params, data, result.cost, z_scale)
-    lines = table.line_numbers()
+    rows = Rows(table)
     for row in section["misclassified"]:
-        if lines is not None:
-            row["line"] = int(lines[row["row"] - 1])
+        if rows.numbers is not None:
+            row["line"] = int(rows.numbers[row["row"] - 1])
         row["label"] = names.positive if row["label"] > 0 else names.negative
     section["labels"] = {"positive": names.positive, "negative": names.negative}
-    section["rows_are"] = "input lines" if lines is not None else "data rows (1-based)"
+    section["rows_are"] = "input lines" if rows.numbers is not None else "data rows (1-based)"
     section["z_scale"] = z_scale
-    document["classification"] = section
-    if residuals:
-        write_atomic(residuals, residual_csv(model, result.params, data, z_scale, lines, names))
-
-
-def residual_csv(model, params, data, z_scale, lines, names) -> str:
-    """One row per point: line (or row), x, y, label, then RESIDUAL_COLUMNS."""
-    import numpy as np
-
-    from .core.classify import point_columns
-
-    cols = point_columns(model, params, data, z_scale)
-    x, y, l = data
-    where = lines if lines is not None else np.arange(1, len(x) + 1)
-    name = {1.0: names.positive, -1.0: names.negative}
-    out = [",".join(("line" if lines is not None else "row", "x", "y", "label", *RESIDUAL_COLUMNS))]
-    numbers = [cols[c].tolist() for c in ("z", "activation", "margin", "distance", "loss")]
-    for i, (li, xi, yi, lab, pred, ok) in enumerate(zip(
-            where.tolist(), x.tolist(), y.tolist(), l.tolist(), cols["predicted"].tolist(),
-            cols["correct"].tolist())):
-        z, act, margin, dist, loss = (v[i] for v in numbers)
-        out.append(f"{li},{xi!r},{yi!r},{_csv(name[lab])},{z!r},{act!r},{_csv(name[pred])},"
-                   f"{int(ok)},{margin!r},{dist!r},{loss!r}")
-    return "\n".join(out) + "\n"
-
-
-def _csv(text: str) -> str:
-    return f'"{text}"' if any(c in text for c in ',"\n') else text
+    document.setdefault("warnings", []).extend(section.pop("warnings"))
+    document["classification"] = _plain(section)
 
 
 def classification_tables(document: dict[str, Any]) -> list:
@@ -143,7 +115,7 @@ def _misclassified_table(c) -> list:
         return []
     key = "line" if "line" in rows[0] else "row"
     shown = f"first {len(rows)} of {c['n_misclassified']}" if len(rows) < c["n_misclassified"] else "all"
-    table = Table(title=f"misclassified points ({shown}; all points: --residuals FILE)",
+    table = Table(title=f"misclassified points ({shown}; every point: --residuals FILE)",
                   title_justify="left")
     for name in (key, "x", "y", "label", "z", "margin"):
         table.add_column(name, justify="left" if name == "label" else "right")

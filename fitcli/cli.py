@@ -12,8 +12,10 @@ from typing import Annotated, Any, Optional
 import typer
 
 from . import __version__
+from .diagnose import OPTIONS as REPORT_OPTIONS
 from .errors import (
     EXIT_DEGENERATE,
+    EXIT_GATE,
     EXIT_INTERRUPTED,
     EXIT_NOT_CONVERGED,
     DataError,
@@ -30,6 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,  # help texts are plain: brackets such as [a, b, t1] stay as written
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -152,6 +155,14 @@ FIT_OPTIONS = [
         "--quiet", "-q", help="No progress and no tables; errors still go to stderr.")], False),
     _option("debug", Annotated[bool, typer.Option(
         "--debug", help="Show the full traceback of an unexpected error.")], False),
+    _option("output", Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="MODEL.json", show_default=False,
+        help="Save the fitted model here (atomically; - for stdout) for fitcli predict.  "
+        "A fit that did not converge is not saved, and an existing file is kept.")], None),
+    _option("save_unconverged", Annotated[bool, typer.Option(
+        "--save-unconverged", help="Save the model with -o even if the fit did not converge.")],
+        False),
+    *REPORT_OPTIONS,
 ]
 
 INIT_HELP = {
@@ -161,8 +172,8 @@ INIT_HELP = {
 
 
 def _fit_command(name: str, init: type[enum.Enum], doc: str, extra=()):
-    """Register the fit subcommand `name` with the shared options plus `extra`."""
-
+    """Register the fit subcommand `name` with the shared options plus `extra`; the first
+    line of `doc` is its entry in the command list."""
     def command(**options: Any) -> None:
         run_fit(name, options)
 
@@ -173,14 +184,14 @@ def _fit_command(name: str, init: type[enum.Enum], doc: str, extra=()):
     command.__annotations__ = {p.name: p.annotation for p in params}
     command.__doc__ = doc
     command.__name__ = name.replace("-", "_")
-    app.command(name)(command)
+    app.command(name, short_help=doc.splitlines()[0].rstrip("."))(command)
 
 
 SEPARATOR_OPTIONS = [
     _option("activation", Annotated[Activation, typer.Option(
         help="tanh (labels read as +1/-1) or sigmoid (read as 1/0).")], Activation.tanh),
-    _option("loss", Annotated[Loss, typer.Option(
-        help="squared: (act(z) - label)^2, the tutorial's; cross-entropy: -log P(label), "
+    _option("loss_function", Annotated[Loss, typer.Option(
+        "--loss", help="squared: (act(z) - label)^2, the tutorial's; cross-entropy: -log P(label), "
         "computed from z (with tanh, P(+1) = (tanh z + 1)/2).")], Loss.squared),
     _option("form", Annotated[Form, typer.Option(
         help="tutorial: z = k x + b - y (+1 below the line); general: z = w1 x + w2 y + w0, "
@@ -193,31 +204,29 @@ SEPARATOR_OPTIONS = [
         metavar="VALUE", show_default=False,
         help="The label read as +1 [default: 1 for +1/-1 and 0/1 labels, else the second "
         "value in sorted order].")], None),
-    _option("residuals", Annotated[Optional[str], typer.Option(
-        metavar="FILE", show_default=False,
-        help="Write one CSV row per point (line, x, y, label, z, prediction, margin, loss), "
-        "atomically.")], None),
 ]
 _fit_command(
     "linear-tanh", SeparatorInit,
-    """Fit a line separating two classes of points, through tanh or sigmoid.
+    """Fit a line separating two classes of labelled points (x, y, label).
 
-    FILE has columns x, y, label; the labels may be any two values (+1/-1, 0/1, yes/no...).
-    The tutorial's form is z = k x + b - y with loss (tanh(z) - label)^2: +1 lies below
-    the line.  Prints k, b, the loss and a classification report (accuracy, confusion
-    matrix, misclassified rows, minimum margin).""",
+    The tutorial's form: z = k x + b - y, loss (tanh(z) - label)^2, +1 below the line;
+    --activation, --loss and --form choose sigmoid, cross-entropy and logistic
+    regression's z = w1 x + w2 y + w0.  The labels may be any two values (+1/-1, 0/1,
+    yes/no...).  Prints the line, the loss and a classification report (accuracy,
+    confusion matrix, misclassified rows, minimum margin).""",
     extra=SEPARATOR_OPTIONS,
 )
 _fit_command(
     "ratio2d", HomographyInit,
-    """Fit the affine map (nx, ny) = [[a, b, t1], [c, d, t2]] (x, y, 1) seen through nx/ny.
+    """Fit a 2D affine map seen through a ratio nx/ny (x, y, ratio).
 
-    FILE has columns x, y, ratio.  This is a 1D projective camera: one image coordinate
+    The map (nx, ny) = [[a, b, t1], [c, d, t2]] (x, y, 1) is observed only through
+    ratio = nx / ny.  FILE has columns x, y, ratio.  This is a 1D projective camera: one image coordinate
     of a plane homography.  Prints the 2x3 matrix (unit norm) and the RMS ratio error.""",
 )
 _fit_command(
     "project3d", HomographyInit,
-    """Fit a 3x4 perspective camera matrix to 3D-2D correspondences.
+    """Fit a 3x4 camera matrix to 3D-2D correspondences (X, Y, Z, u, v).
 
     FILE has columns X, Y, Z, u, v.  Minimises the mean squared reprojection distance
     (the Gold Standard); prints the matrix with |(i, j, k)| = 1 and positive depths,
@@ -236,12 +245,14 @@ def _column_list(text: str | None) -> list[str] | None:
 
 def run_fit(name: str, o: dict[str, Any]) -> None:
     with reported_errors(o["debug"]):
-        from . import report
-        from .core import MODELS, Tolerances, fit
+        from . import diagnose, report
+        from .core import MODELS, Tolerances
         from .core.normalize import DegenerateDataError
         from .data import read_table
 
+        settings = diagnose.settings(name, o, lambda text: report.note(text, o["quiet"]))
         model = MODELS[name].variant(**_model_options(o))
+        _check_output_options(o)
         table = read_table(o["file"], model.columns, model=name, rename=_column_list(o["columns"]),
                            text_columns=model.text_columns)
         try:
@@ -251,7 +262,7 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
             raise DegenerateError(f"{table.source}: {exc}") from None
         except ValueError as exc:
             raise DataError(f"{table.source}: {exc}") from None
-        for text in notes:
+        for text in notes + model.fit_notes(data):
             report.note(text, o["quiet"])
         optimizer = o["optimizer"].value if o["optimizer"] else None
         if o["lr"] is not None and optimizer is None:
@@ -259,39 +270,85 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
             report.note("--lr given: fixed-step gradient descent (--optimizer gd)", o["quiet"])
         if o["lr"] is not None and optimizer == "lm":
             raise UsageError("--lr is the step size of gd, momentum and adam; lm does not take one")
-        with report.progress(name, o["quiet"], lambda info: info.figures()) as callback:
+        with report.progress(name, o["quiet"], diagnose.progress_figures(settings)) as callback:
             try:
-                result = fit(
-                    model, data, optimizer=optimizer, learning_rate=o["lr"],
+                fitted = diagnose.robust_fit(
+                    model, data, settings, o["seed"], optimizer=optimizer, learning_rate=o["lr"],
                     init=o["init"].value if o["init"] else None, normalize=o["normalize"],
                     max_iter=o["max_iter"], tol=Tolerances(o["tol"], o["xtol"], o["gtol"]),
-                    seed=o["seed"], callback=callback,
+                    callback=callback,
                 )
             except DegenerateDataError as exc:
                 raise DegenerateError(f"{table.source}: {exc}") from None
+        result = fitted.result
         document = {"input": table.source, **result.to_dict()}
+        gates = diagnose.complete(document, model, table, data, fitted, settings, {})
         if name == "linear-tanh":
             from .classification import add_classification
 
-            add_classification(document, model, result, data, table, o["residuals"])
-        show(document, o["json_output"], o["quiet"])
-    raise typer.Exit(exit_code(result, document))
+            add_classification(document, model, result, data, table)
+        undetermined = document.get("classification", {}).get("degenerate")
+        failed = any(not g["passed"] for g in gates)
+        saved = o["output"] is not None and save_model(o, model, result, table, failed or bool(undetermined))
+        show(document, o["json_output"], o["quiet"] or o["output"] == "-")
+        if o["output"] is not None and not saved:
+            why = "a quality gate failed" if failed else (
+                "the data do not determine the line" if undetermined else UNSAVED[result.status.value])
+            report.warn(f"model not saved to {o['output']}: {why}")
+    raise typer.Exit(exit_code(result, gates, document))
 
 
 def _model_options(o: dict[str, Any]) -> dict[str, Any]:
     """The model's own options among the command's (linear-tanh's variant)."""
-    names = ("activation", "loss", "form", "standardize", "positive")
+    names = ("activation", "loss_function", "form", "standardize", "positive")
     return {k: o[k].value if isinstance(o[k], enum.Enum) else o[k] for k in names if k in o}
 
 
-def exit_code(result, document: dict | None = None) -> int:
+UNSAVED = {
+    "interrupted": "the fit was interrupted",
+    "max_iter": "the fit did not converge (--save-unconverged saves it anyway)",
+    "non_finite": "the fit diverged (--save-unconverged saves it anyway)",
+}
+
+
+def _check_output_options(o: dict[str, Any]) -> None:
+    from .modelfile import check_output
+
+    if o["output"] == "-" and o["json_output"]:
+        raise UsageError("-o - and --json both write to stdout; give -o a file name")
+    if o["output"] is not None:
+        check_output(o["output"], "-o", (o["file"],))
+
+
+def save_model(o: dict[str, Any], model, result, table, gate_failed: bool) -> bool:
+    """Write the model file of a converged fit that passed its gates (or, with
+    --save-unconverged, of any fit but an interrupted one); the old file stays otherwise."""
+    from . import report
+    from .core import Status
+    from .modelfile import dumps, fit_document, save
+
+    if result.status is Status.INTERRUPTED:
+        return False
+    if not o["save_unconverged"] and (gate_failed or not result.success):
+        return False
+    save(o["output"], dumps(fit_document(model, result, table.source, table.n_rows)), "-o")
+    if o["output"] != "-":
+        report.note(f"model saved to {o['output']}", o["quiet"])
+    return True
+
+
+def exit_code(result, gates=(), document: dict | None = None) -> int:
+    """130 interrupted; 3 a line the data cannot determine (linear-tanh, printed all the
+    same); 4 not converged (5 with --require-converged); 5 a gate failed; 0."""
     from .core import Status
 
     if result.status is Status.INTERRUPTED:
         return EXIT_INTERRUPTED
     if (document or {}).get("classification", {}).get("degenerate"):
-        return EXIT_DEGENERATE  # e.g. a vertical separator: the result is printed all the same
-    return 0 if result.success else EXIT_NOT_CONVERGED
+        return EXIT_DEGENERATE  # e.g. a vertical separator
+    if not result.success and not any(g["gate"] == "require-converged" for g in gates):
+        return EXIT_NOT_CONVERGED
+    return EXIT_GATE if any(not g["passed"] for g in gates) else 0
 
 
 SUMMARY = [
@@ -308,7 +365,7 @@ def show(document: dict[str, Any], json_output: bool, quiet: bool) -> None:
     if json_output:
         report.write_json(document)
     elif not quiet:
-        tables = report.result_tables(document, SUMMARY)
+        tables = report.result_tables(document, SUMMARY) + report.diagnostic_tables(document)
         if "classification" in document:
             from .classification import classification_tables
 
@@ -316,7 +373,7 @@ def show(document: dict[str, Any], json_output: bool, quiet: bool) -> None:
         report.print_tables(tables)
     if not document["converged"]:
         report.warn(document["message"])
-    for text in document.get("classification", {}).get("warnings", ()):
+    for text in document.get("warnings", ()):
         report.warn(text)
 
 
@@ -325,3 +382,5 @@ def main() -> None:
 
 
 from .commands import synth  # noqa: E402,F401  (registers the command)
+from .commands import predict  # noqa: E402,F401
+from .commands import gradcheck  # noqa: E402,F401

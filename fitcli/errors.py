@@ -8,6 +8,7 @@
 | 3    | degenerate input: the data cannot determine the model          |
 | 4    | the fit did not converge or diverged (the result is printed)   |
 | 5    | a quality gate failed (the result is printed)                  |
+| 6    | gradcheck: a hand-derived gradient failed the check            |
 | 130  | interrupted (Ctrl-C); the best parameters so far are printed   |
 """
 
@@ -19,6 +20,7 @@ EXIT_USAGE = 2
 EXIT_DEGENERATE = 3
 EXIT_NOT_CONVERGED = 4
 EXIT_GATE = 5
+EXIT_GRADCHECK = 6
 EXIT_INTERRUPTED = 130
 
 
@@ -46,5 +48,11 @@ class DegenerateError(FitcliError):
 
 class ModelFileError(FitcliError):
     """A saved model file that is missing, truncated or of the wrong kind."""
+
+    exit_code = EXIT_USAGE
+
+
+class OutputError(FitcliError):
+    """An output file that cannot be written (no such folder, permission, disk full)."""
 
     exit_code = EXIT_USAGE

@@ -15,22 +15,32 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
+import sys
 import tempfile
 from typing import Any
 
-from .errors import ModelFileError
+from .errors import ModelFileError, OutputError
 
 FORMAT = "fitcli-model"
 VERSION = 1
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and a rename:
-    readers see the old file or the new one, never a part; on failure the old file stays."""
-    folder = os.path.dirname(os.path.abspath(path))
+def write_atomic(path: str, text: str | bytes) -> None:
+    """Write `text` (str as UTF-8, or bytes) to `path` through a temporary file in the same
+    folder and a rename: readers see the old file or the new one, never a part; on
+    failure the old file stays.  A symlink is followed (the link stays); a stream or
+    device is written in place."""
+    binary = isinstance(text, bytes)
+    if _in_place(path):
+        with open(path, "ab" if binary else "a", **_text_args(binary)) as fh:
+            fh.write(text)
+        return
+    path = os.path.realpath(path)
+    folder = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix=".fitcli-", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(fd, "wb" if binary else "w", **_text_args(binary)) as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -45,6 +55,10 @@ def write_atomic(path: str, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _text_args(binary: bool) -> dict[str, Any]:
+    return {} if binary else {"encoding": "utf-8", "newline": ""}
 
 
 def _umask() -> int:
@@ -75,19 +89,25 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def load_model(path: str, models: dict) -> tuple[Any, list[float], dict[str, Any]]:
-    """(model object, params in param_names order, the document) of a saved model.
+    """(model object, params in param_names order, the document) of a saved model;
+    path "-" reads standard input.
 
     Raises:
         ModelFileError: unreadable, not JSON, wrong format or version, unknown model,
-            missing or non-finite parameters.
+            missing or non-finite parameters, options that are not an object of finite values.
     """
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        if path == "-":
+            path, text = "<stdin>", sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such model file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{path}: cannot read the model file ({exc})") from None
+    if not text.strip():
+        raise ModelFileError(f"{path}: the model file is empty")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -95,16 +115,23 @@ def load_model(path: str, models: dict) -> tuple[Any, list[float], dict[str, Any
             f"{path}: not a valid model file (JSON error at line {exc.lineno}, column {exc.colno}: "
             f"{exc.msg}; truncated?)"
         ) from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: not a valid model file (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise ModelFileError(f"{path}: not a valid model file ({str(exc).split(';')[0]})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a fitcli model file (no \"format\": \"{FORMAT}\")")
-    if doc.get("version") != VERSION:
+    if isinstance(doc.get("version"), bool) or doc.get("version") != VERSION:
         raise ModelFileError(
-            f"{path}: model file version {doc.get('version')!r} is not supported (this fitcli reads {VERSION})"
+            f"{path}: model file version {_short(doc.get('version'))} is not supported "
+            f"(this fitcli reads {VERSION})"
         )
     name = doc.get("model")
-    if name not in models:
-        raise ModelFileError(f"{path}: unknown model kind {name!r}; expected one of {', '.join(models)}")
-    model = models[name]
+    if not isinstance(name, str) or name not in models:
+        raise ModelFileError(
+            f"{path}: unknown model kind {_short(name)}; expected one of {', '.join(models)}"
+        )
+    model = _variant(path, models[name], doc.get("options"))
     params = doc.get("params")
     if not isinstance(params, dict):
         raise ModelFileError(f"{path}: \"params\" is missing or not an object")
@@ -114,7 +141,121 @@ def load_model(path: str, models: dict) -> tuple[Any, list[float], dict[str, Any
     values = []
     for p in model.param_names:
         v = params[p]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ModelFileError(f"{path}: parameter {p} must be a finite number; got {v!r}")
+        if not _finite(v):
+            raise ModelFileError(f"{path}: parameter {p} must be a finite number; got {_short(v)}")
         values.append(float(v))
+    _check_options(path, doc.get("options"))
     return model, values, doc
+
+
+def _variant(path: str, model, options: Any):
+    """The model variant the saved options name (e.g. linear-tanh's activation and form)."""
+    if not isinstance(options, dict):
+        return model
+    try:
+        return model.variant(**{k: options[k] for k in model.variant_options if k in options})
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+
+
+def _finite(value: Any) -> bool:
+    """A JSON number (not a bool) that is finite as a float64."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_options(path: str, options: Any) -> None:
+    if options is None:
+        return
+    if not isinstance(options, dict):
+        raise ModelFileError(f"{path}: \"options\" must be an object; got {_short(options)}")
+    for key, v in options.items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and not _finite(v):
+            raise ModelFileError(f"{path}: option {key} must be a finite number; got {_short(v)}")
+
+
+def model_options(model, doc: dict[str, Any]) -> dict[str, Any]:
+    """The options of a loaded document that the model's predict/evaluate take."""
+    options = doc.get("options") or {}
+    return {k: options[k] for k in model.saved_options if k in options}
+
+
+def fit_document(model, result, source: str, rows: int) -> dict[str, Any]:
+    """The saved form of a FitResult: its figures under "fit", its options (those in
+    model.saved_options, e.g. linear-tanh's z_scale) under "options"."""
+    figures = result.to_dict()
+    for key in ("model", "params", "matrix", "normalization"):
+        figures.pop(key, None)
+    options = {k: figures[k] for k in model.saved_options if k in figures}
+    return model_document(model.name, model.param_names, result.params,
+                          model.describe(result.params), fit=figures,
+                          source={"file": source, "rows": rows}, options=options)
+
+
+def check_output(path: str, option: str, inputs: tuple[str, ...] = ()) -> None:
+    """Fail before any work if `path` cannot be written (no such folder, a directory)
+    or is one of the `inputs`.
+
+    Raises:
+        OutputError: naming `option` and the path.
+    """
+    if path == "-":
+        return
+    for source in inputs:
+        if source != "-" and os.path.exists(source) and os.path.exists(path) \
+                and os.path.samefile(source, path):
+            raise OutputError(f"{option} {path}: is the input file; it would be overwritten")
+    if os.path.isdir(path):
+        raise OutputError(f"{option} {path}: is a directory")
+    if _in_place(path):
+        if not os.access(path, os.W_OK):
+            raise OutputError(f"{option} {path}: permission denied")
+        return
+    folder = os.path.dirname(os.path.realpath(path))
+    if not os.path.isdir(folder):
+        raise OutputError(f"{option} {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{option} {path}: cannot write in folder {folder} (permission denied)")
+
+
+def _in_place(path: str) -> bool:
+    """Outputs written where they are, never renamed over: what is not a regular file
+    (/dev/null, a named pipe) and what leads through /proc (/dev/stdout, /proc/self/fd/1),
+    since a rename would replace the link or the device itself."""
+    p = os.path.abspath(path)
+    for _ in range(40):
+        p = os.path.join(os.path.realpath(os.path.dirname(p)), os.path.basename(p))
+        if p.startswith("/proc/"):
+            return True
+        if not os.path.islink(p):
+            break
+        p = os.path.join(os.path.dirname(p), os.readlink(p))
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def save(path: str, text: str, option: str) -> None:
+    """write_atomic(), or `text` on stdout for "-".
+
+    Raises:
+        OutputError: the write failed; the old file, if any, is untouched.
+    """
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise OutputError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None

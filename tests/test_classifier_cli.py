@@ -89,7 +89,7 @@ def test_json_report_on_the_overlapping_sample():
     assert c["n_correct"] == c["confusion"][0][0] + c["confusion"][1][1]
     assert c["accuracy"] == doc["accuracy"] == c["n_correct"] / 300
     assert len(c["misclassified"]) == 10 and c["worst_margin"] < 0 < c["min_margin"]
-    assert c["log_loss"] is None and c["degenerate"] is None and c["warnings"] == []
+    assert c["log_loss"] is None and c["degenerate"] is None and doc["warnings"] == []
 
 
 def test_cross_entropy_reports_the_log_loss():
@@ -108,13 +108,48 @@ def test_residuals_file_has_every_point(tmp_path):
     with open(out, newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 300 and rows[0]["line"] == "2"
-    assert list(rows[0]) == ["line", "x", "y", "label", "z", "activation", "predicted", "correct",
-                             "margin", "distance", "loss"]
+    assert list(rows[0]) == ["line", "z", "label_hat", "residual", "standardized", "activation",
+                             "label", "correct", "margin", "distance", "loss", "inlier"]
     assert sum(r["correct"] == "1" for r in rows) == doc["classification"]["n_correct"]
     wrong = [int(r["line"]) for r in rows if r["correct"] == "0"]
     assert wrong[:10] == [r["line"] for r in doc["classification"]["misclassified"]]
     assert np.mean([float(r["loss"]) for r in rows]) == pytest.approx(doc["loss"], rel=1e-12)
+    assert np.mean([float(r["residual"]) ** 2 for r in rows]) == pytest.approx(doc["loss"], rel=1e-12)
     assert os.listdir(tmp_path) == ["points.csv"]  # written through a temporary file
+
+
+def test_cross_entropy_has_likelihood_standard_errors():
+    """The inverse of the total Hessian X^T W X, W = p (1 - p), not sigma^2 (J^T J)^-1."""
+    doc = json.loads(run(DATA / "linear_tanh.csv", "--json", "-q", "--activation", "sigmoid",
+                         "--loss", "cross-entropy", "--form", "general").stdout)
+    x, y, _ = np.loadtxt(DATA / "linear_tanh.csv", delimiter=",", skiprows=1).T
+    X = np.column_stack([x, y, np.ones_like(x)])
+    p = 1 / (1 + np.exp(-X @ [doc["params"][k] for k in ("w1", "w2", "w0")]))
+    expected = np.sqrt(np.diag(np.linalg.inv(X.T @ (X * (p * (1 - p))[:, None]))))
+    got = [doc["standard_errors"][k] for k in ("w1", "w2", "w0")]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert doc["diagnostics"]["sigma"] is None and "inverse Hessian" in doc["diagnostics"]["sigma_source"]
+
+
+def test_a_saved_general_model_predicts_with_its_own_form(tmp_path):
+    model = tmp_path / "m.json"
+    fitted = run(DATA / "linear_tanh.csv", "-q", "--form", "general", "--activation", "sigmoid",
+                 "--loss", "cross-entropy", "-o", model)
+    assert fitted.exit_code == 0, fitted.stderr
+    options = json.loads(model.read_text())["options"]
+    assert options["form"] == "general" and options["loss_function"] == "cross-entropy"
+    result = CliRunner().invoke(app, ["predict", str(model), str(DATA / "linear_tanh.csv")], env=ENV)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.strip().split("\n")
+    assert lines[0] == "label,z" and len(lines) == 301
+    assert "accuracy" in result.stderr and "0.92666" in result.stderr
+
+
+def test_a_line_the_data_do_not_determine_is_not_saved(tmp_path):
+    model = tmp_path / "m.json"
+    result = run(DATA / "linear_tanh_separated.csv", "-q", "--form", "general", "-o", model)
+    assert result.exit_code == 3 and not model.exists()
+    assert "model not saved" in result.stderr and "do not determine the line" in result.stderr
 
 
 def test_separable_classes_in_the_general_form_exit_3_with_the_result():

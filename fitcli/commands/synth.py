@@ -36,7 +36,7 @@ def format_csv(columns, table) -> str:
     return "\n".join(lines) + "\n"
 
 
-@app.command("synth")
+@app.command("synth", short_help="Write sample points drawn from a known model")
 def synth(
     kind: Annotated[ModelKind, typer.Argument(metavar="KIND", help="linear-tanh, ratio2d or project3d.")],
     n: Annotated[int, typer.Option("--n", min=1, help="Number of points.")] = 200,
@@ -63,8 +63,13 @@ def synth(
     with reported_errors():
         from ..core import MODELS
         from ..core.synth import synthesize
-        from ..modelfile import dumps, model_document, write_atomic
+        from ..modelfile import check_output, dumps, model_document, save
 
+        if truth == "-" and output in (None, "-"):
+            raise UsageError("--truth - needs -o FILE: stdout already carries the points")
+        for path, option in ((output, "-o"), (truth, "--truth")):
+            if path is not None:
+                check_output(path, option)
         given = dict(focal=focal, width=width, height=height, distance=distance, size=size,
                      offset=offset, gap=gap, scale=scale)
         allowed = SEPARATOR if kind is ModelKind.linear_tanh else CAMERA
@@ -82,13 +87,8 @@ def synth(
             doc = model_document(model.name, model.param_names, sample.params,
                                  model.describe(sample.params), truth=about,
                                  source={"file": output or "-", "rows": n})
-            write_atomic(truth, dumps(doc))
-        if output:
-            write_atomic(output, text)
-        else:
-            import sys
-
-            sys.stdout.write(text)
+            save(truth, dumps(doc), "--truth")
+        save(output or "-", text, "-o")
 
 
 def _plain(value):

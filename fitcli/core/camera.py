@@ -36,3 +36,113 @@ def rotation(axis_angle: np.ndarray) -> np.ndarray:
     k = w / angle
     Kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
     return np.eye(3) + np.sin(angle) * Kx + (1 - np.cos(angle)) * Kx @ Kx
+
+
+
+def rq(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A (3, 3) = U Q with U upper triangular, diag(U) >= 0, Q orthogonal."""
+    flip = np.eye(3)[::-1]
+    Q, U = np.linalg.qr((flip @ A).T)
+    U, Q = flip @ U.T @ flip, flip @ Q.T
+    signs = np.where(np.diag(U) < 0, -1.0, 1.0)
+    return U * signs, signs[:, None] * Q
+
+
+def KRt_from_projection(M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """M (3, 4) = s K [R | t] with s > 0, K upper triangular, K[2, 2] = 1, diag(K) > 0.
+
+    s > 0 keeps M's sign (its depths), so det R = sign det M[:, :3]: R is a rotation
+    when the camera is right-handed, and a reflection (det R = -1) otherwise.
+
+    Returns:
+        K (3, 3), R (3, 3), t (3,).
+    """
+    K, R = rq(M[:, :3])
+    s = K[2, 2]
+    K = K / s
+    return K, R, np.linalg.solve(K, M[:, 3]) / s
+
+
+def camera_centre(M: np.ndarray) -> np.ndarray:
+    """C (3,) with M (C, 1) = 0:  C = -A^-1 m4 for M = [A | m4]."""
+    return -np.linalg.solve(M[:, :3], M[:, 3])
+
+
+def euler_angles(R: np.ndarray) -> np.ndarray:
+    """(rx, ry, rz) in degrees with R = Rz(rz) Ry(ry) Rx(rx); rx = 0 at ry = +-90 deg.
+    NaN for a reflection (det R < 0), which no angles describe."""
+    if np.linalg.det(R) < 0:
+        return np.full(3, np.nan)
+    cy = np.hypot(R[0, 0], R[1, 0])
+    if cy > 1e-12:
+        angles = np.arctan2(R[2, 1], R[2, 2]), np.arctan2(-R[2, 0], cy), np.arctan2(R[1, 0], R[0, 0])
+    else:
+        angles = 0.0, np.arctan2(-R[2, 0], cy), np.arctan2(-R[0, 1], R[1, 1])
+    return np.degrees(angles)
+
+
+def rotation_from_euler(angles_deg: np.ndarray) -> np.ndarray:
+    """R = Rz(rz) Ry(ry) Rx(rx) from (rx, ry, rz) in degrees (inverse of euler_angles)."""
+    rx, ry, rz = np.radians(angles_deg)
+    return rotation([0.0, 0.0, rz]) @ rotation([0.0, ry, 0.0]) @ rotation([rx, 0.0, 0.0])
+
+
+CAMERA_FIGURES = ("fx", "fy", "skew", "cx", "cy", "rx", "ry", "rz", "Cx", "Cy", "Cz")
+ANGLES = slice(5, 8)
+
+
+def camera_figures(M: np.ndarray) -> np.ndarray:
+    """(fx, fy, skew, cx, cy, rx, ry, rz [deg], Cx, Cy, Cz) of M (3, 4); see CAMERA_FIGURES."""
+    K, R, _ = KRt_from_projection(M)
+    return np.concatenate([[K[0, 0], K[1, 1], K[0, 1], K[0, 2], K[1, 2]],
+                           euler_angles(R), camera_centre(M)])
+
+
+def figures_along(M: np.ndarray, directions: np.ndarray, step: float = 1e-2) -> np.ndarray:
+    """d camera_figures(M + h V_k) / dh at h = 0 for each column V_k of `directions`
+    (12, k), by central differences with h = step: (11, k).
+
+    With directions = F, a factor of the covariance of M (cov = F F^T), the figures have
+    covariance D D^T; each F_k is a one-sigma change of M, so the differences stay well
+    scaled even where M's entries differ by many orders of magnitude.
+    """
+    m = M.ravel()
+    D = np.empty((len(CAMERA_FIGURES), directions.shape[1]))
+    for k, v in enumerate(directions.T):
+        diff = camera_figures((m + step * v).reshape(3, 4)) - camera_figures((m - step * v).reshape(3, 4))
+        diff[ANGLES] = (diff[ANGLES] + 180.0) % 360.0 - 180.0  # an angle may wrap at +-180
+        D[:, k] = diff / (2 * step)
+    return D
+
+
+SKEW_LIMIT = 0.01  # |skew| / fx above which a significant skew is implausible
+
+
+def describe(M: np.ndarray, factor: np.ndarray | None = None) -> dict:
+    """K, R, t, C and rotation angles of M (3, 4), their standard errors from `factor`
+    (12, k) with cov(M.ravel()) = factor factor^T (None: no errors), and warnings on
+    implausible results."""
+    K, R, t = KRt_from_projection(M)
+    values = camera_figures(M)
+    se = np.full(len(values), np.nan)
+    if factor is not None:
+        D = figures_along(M, factor)
+        se = np.sqrt(np.einsum("ij,ij->i", D, D))
+    right = np.linalg.det(R) > 0
+    out = {"K": K, "R": R, "t": t, "C": values[8:11],
+           "handedness": "right" if right else "left",
+           "figures": dict(zip(CAMERA_FIGURES, values)),
+           "standard_errors": dict(zip(CAMERA_FIGURES, se)),
+           "angles": "degrees, R = Rz(rz) Ry(ry) Rx(rx) (world to camera)",
+           "warnings": []}
+    if not right:
+        out["warnings"].append(
+            "the camera is left-handed (det R = -1 with the points in front of it): one axis "
+            "of the world or of the image is mirrored; no rotation angles are given")
+    skew, fx, skew_se = values[2], values[0], se[2]
+    if abs(skew) > SKEW_LIMIT * abs(fx) and not abs(skew) <= 3 * skew_se:
+        out["warnings"].append(
+            f"implausible skew {skew:.4g} ({abs(skew) / abs(fx):.1%} of fx; real cameras "
+            "have none): the world axes may not be orthogonal or equally scaled, or points are "
+            "mismatched")
+    return out

@@ -43,7 +43,7 @@ def _lengths(model, params) -> tuple[float, float]:
 
 def point_columns(model, params, data, z_scale: float = 1.0) -> dict[str, np.ndarray]:
     """Per point (n,): z (the score: k x + b - y in y's units, or w1 x + w2 y + w0),
-    activation (of z / z_scale), predicted and label (+1/-1), correct, margin,
+    activation (of z / z_scale), label_hat (predicted) and label (+1/-1), correct, margin,
     distance, and loss (the fit's per-point loss)."""
     x, y, l = data
     z = model.scores(params, x, y)
@@ -52,9 +52,9 @@ def point_columns(model, params, data, z_scale: float = 1.0) -> dict[str, np.nda
     predicted = np.where(z >= 0, 1.0, -1.0)
     vertical, perpendicular = _lengths(model, params)
     return {
-        "z": z, "activation": activation, "predicted": predicted, "label": l,
+        "z": z, "activation": activation, "label_hat": predicted, "label": l,
         "correct": predicted == l, "margin": l * z / vertical, "distance": l * z / perpendicular,
-        "loss": terms(model.activation, model.loss, u, l).loss,
+        "loss": terms(model.activation, model.loss_function, u, l).loss,
     }
 
 
@@ -82,7 +82,7 @@ def vertical_limit(model, x: np.ndarray, l: np.ndarray) -> dict:
     i = int(np.argmin(errors))
     gap = (xs[-1] - xs[0]) / max(n - 1, 1) or 1.0  # c outside the data: all on one side
     c = xs[0] - gap / 2 if i == 0 else xs[-1] + gap / 2 if i == n else 0.5 * (xs[i - 1] + xs[i])
-    wrong = WRONG_AT_INFINITY.get(model.loss, {}).get(model.activation, math.inf)
+    wrong = WRONG_AT_INFINITY.get(model.loss_function, {}).get(model.activation, math.inf)
     loss = 0.0 if errors[i] == 0 else wrong * errors[i] / n
     return {"x": float(c), "positive_side": "right" if right[i] <= left[i] else "left",
             "errors": int(errors[i]), "loss": loss}
@@ -100,12 +100,12 @@ def report(model, params, data, cost: float, z_scale: float = 1.0, first: int = 
     l, correct = data[2], cols["correct"]
     n, n_correct = len(l), int(np.sum(correct))
     out = {
-        "activation": model.activation, "loss_function": model.loss, "form": model.form,
+        "activation": model.activation, "loss_function": model.loss_function, "form": model.form,
         "line": line(model, params), "accuracy": n_correct / n, "n_correct": n_correct,
         "n_misclassified": n - n_correct,
         "baseline_accuracy": max(float(np.mean(l > 0)), float(np.mean(l < 0))),
-        "confusion": confusion(l, cols["predicted"]),
-        **_margins(cols), **_rates(confusion(l, cols["predicted"])),
+        "confusion": confusion(l, cols["label_hat"]),
+        **_margins(cols), **_rates(confusion(l, cols["label_hat"])),
         "log_loss": _log_loss(model, cols["z"] / z_scale, l),
         "misclassified": _rows(data, cols, np.flatnonzero(~correct)[:first]),
     }
@@ -132,7 +132,7 @@ def _rates(matrix) -> dict:
 
 def _log_loss(model, u, l) -> float | None:
     """Mean -log P(label), the cross-entropy's own figure (None for squared losses)."""
-    return float(np.mean(log_loss(model.activation, u, l))) if model.loss == "cross-entropy" else None
+    return float(np.mean(log_loss(model.activation, u, l))) if model.loss_function == "cross-entropy" else None
 
 
 def _rows(data, cols, index) -> list[dict]:

@@ -12,6 +12,7 @@ from .loop import Callback, IterInfo, Tolerances, descend
 from .models import MODELS, Model
 from .optimizers import OPTIMIZERS
 from .result import FitResult
+from .robust import robust_kernel
 
 OPTIMIZER_NAMES = ("lm", *OPTIMIZERS)
 DEFAULT_MAX_ITER = {"lm": 200, "gd": 20000, "momentum": 20000, "adam": 20000}
@@ -29,6 +30,7 @@ def fit(
     tol: Tolerances = Tolerances(),
     seed: int = 0,
     callback: Callback | None = None,
+    loss: Any = None,
     **options: Any,
 ) -> FitResult:
     """Fit `model` to `data` (the model's tuple of arrays, e.g. X (n, 3), uv (n, 2)).
@@ -38,8 +40,10 @@ def fit(
         learning_rate: step size of the first-order methods (gd: None = line search).
         init: one of model.inits; None takes the first.
         normalize: Hartley normalisation (MATH.md s.4) before fitting.
-        options: model-specific, e.g. standardize=False or loss="cross-entropy" for
-            linear-tanh (see its variant()).
+        loss: a robust loss (core.robust.Huber/Cauchy, threshold in the input's units);
+            None is least squares.  The fit then minimises mean rho(s_i).
+        options: model-specific, e.g. standardize=False or loss_function="cross-entropy"
+            for linear-tanh (see its variant()).
 
     Returns:
         FitResult in the input's units and the model's stated normalisation.
@@ -60,6 +64,8 @@ def fit(
     frame = model.frame(data, normalize, **options)
     kernel = model.kernel(*frame.data)
     params = model.normalize(model.start(kernel, frame.data, init, np.random.default_rng(seed)))
+    if loss is not None:
+        kernel = robust_kernel(model, frame.data, loss, frame.cost_scale)
     if callback is not None:
         callback = _with_figures(callback, model, frame.data)
     run = dict(max_iter=max_iter or DEFAULT_MAX_ITER[optimizer], tol=tol,

@@ -37,3 +37,36 @@ def relative_errors(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
         size = np.maximum(np.sqrt(np.sum(analytic**2, axis=axes)), np.sqrt(np.sum(numeric**2, axis=axes)))
     floor = 1e-8 * max(float(np.max(size)), 1e-300)
     return diff / np.maximum(size, floor)
+
+
+
+
+def gradient_with_error(f: Callable[[np.ndarray], float], params: np.ndarray,
+                        steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Central differences D(h), D(2h) with steps h (p,) and 2h: the gradient (p,) and a
+    bound (p,) on its error.
+
+    Truncation makes D(h) = g + c h^2 + O(h^4), so (4 D(h) - D(2h)) / 3 (Richardson) is
+    the gradient to O(h^4), and |D(h) - D(2h)| = 3 c h^2 bounds what is left; 64 eps |f| / h
+    covers rounding in f, in case the two differences agree by chance.
+    """
+    params = np.asarray(params, dtype=float)
+    f0 = abs(f(params))
+
+    def central(h):
+        out = np.empty_like(params)
+        for j in range(len(params)):
+            e = np.zeros_like(params)
+            e[j] = h[j]
+            out[j] = (f(params + e) - f(params - e)) / (2 * h[j])
+        return out
+
+    g1, g2 = central(steps), central(2 * steps)
+    return (4 * g1 - g2) / 3, np.abs(g1 - g2) + 64 * np.finfo(float).eps * f0 / steps
+
+
+def disagrees(analytic: np.ndarray, numeric: np.ndarray, noise: np.ndarray, tol: float) -> np.ndarray:
+    """(p,) bool: the relative error exceeds `tol` AND the difference exceeds `noise`, what
+    the comparison itself may be off by (so a vanishing gradient is not a failure)."""
+    rel = relative_errors(analytic, numeric)
+    return (rel > tol) & (np.abs(analytic - numeric) > noise)

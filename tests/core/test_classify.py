@@ -31,7 +31,7 @@ def test_report_by_hand():
 def test_per_point_columns_by_hand():
     cols = point_columns(MODEL, np.array([1.0, 0.0]), HAND, z_scale=2.0)
     np.testing.assert_array_equal(cols["z"], [1.0, -2.0, 0.5, -1.0])
-    np.testing.assert_array_equal(cols["predicted"], [1, -1, 1, -1])
+    np.testing.assert_array_equal(cols["label_hat"], [1, -1, 1, -1])
     np.testing.assert_array_equal(cols["correct"], [True, True, False, False])
     np.testing.assert_allclose(cols["activation"], np.tanh(cols["z"] / 2.0))
     np.testing.assert_allclose(cols["loss"], (np.tanh(cols["z"] / 2.0) - HAND[2]) ** 2)
@@ -49,7 +49,7 @@ def test_general_form_margin_is_the_vertical_distance_on_the_own_side():
 
 
 def test_log_loss_for_cross_entropy_from_z():
-    model = MODEL.variant(activation="sigmoid", loss="cross-entropy")
+    model = MODEL.variant(activation="sigmoid", loss_function="cross-entropy")
     out = report(model, np.array([1.0, 0.0]), HAND, cost=0.0, z_scale=2.0)
     z, t = np.array([1.0, -2.0, 0.5, -1.0]) / 2.0, (HAND[2] + 1) / 2
     p = 1 / (1 + np.exp(-z))
@@ -77,7 +77,7 @@ def _vertical_data(noise=0.0, n=200):
 @pytest.mark.parametrize("loss", ["squared", "cross-entropy"])
 def test_a_vertical_separator_is_detected_in_the_tutorial_form(loss):
     data = _vertical_data()
-    model = MODEL.variant(loss=loss)
+    model = MODEL.variant(loss_function=loss)
     result = fit(model, data)
     out = report(model, result.params, data, result.cost, result.extra["z_scale"])
     assert out["vertical"]["x"] == pytest.approx(0.3, abs=0.02)
@@ -87,7 +87,7 @@ def test_a_vertical_separator_is_detected_in_the_tutorial_form(loss):
 
 def test_the_general_form_fits_a_vertical_line():
     data = _vertical_data(noise=0.1, n=400)
-    model = MODEL.variant(form="general", activation="sigmoid", loss="cross-entropy")
+    model = MODEL.variant(form="general", activation="sigmoid", loss_function="cross-entropy")
     result = fit(model, data)
     w1, w2, w0 = result.params
     assert result.success and abs(w2) < 0.1 * abs(w1) and -w0 / w1 == pytest.approx(0.3, abs=0.03)
@@ -99,12 +99,12 @@ def test_the_general_form_fits_a_vertical_line():
 def test_separable_classes_have_no_minimum_in_the_general_form(activation):
     x, y = np.random.default_rng(2).uniform(-3, 3, (2, 100))
     data = (x, y, np.where(y < 0.5 * x + 1, 1.0, -1.0))
-    model = MODEL.variant(form="general", activation=activation, loss="cross-entropy")
+    model = MODEL.variant(form="general", activation=activation, loss_function="cross-entropy")
     result = fit(model, data)  # stops at the iteration limit at the latest
     out = report(model, result.params, data, result.cost)
     assert result.n_iter <= 200 and out["separable"] and out["accuracy"] == 1.0
     assert "no minimum" in out["degenerate"]
-    tutorial = MODEL.variant(activation=activation, loss="cross-entropy")
+    tutorial = MODEL.variant(activation=activation, loss_function="cross-entropy")
     result = fit(tutorial, data)  # the tutorial form fixes the scale of z: a true minimum
     assert result.success and report(tutorial, result.params, data, result.cost)["degenerate"] is None
 

@@ -19,7 +19,7 @@ from fitcli.data import read_table
 from ..conftest import DATA
 
 MODEL = MODELS["linear-tanh"]
-VARIANTS = [dict(activation=a, loss=c, form=f) for a, c, f in itertools.product(ACTIVATIONS, LOSSES, FORMS)]
+VARIANTS = [dict(activation=a, loss_function=c, form=f) for a, c, f in itertools.product(ACTIVATIONS, LOSSES, FORMS)]
 IDS = ["-".join(v.values()) for v in VARIANTS]
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -57,7 +57,7 @@ def test_residual_jacobian_of_every_variant_matches_central_differences(variant)
 def test_kernel_matrix_is_gauss_newton_or_the_exact_hessian(variant):
     model, data, params = problem(variant, 5)
     cost, grad, H = model.kernel(*data).normal(params)
-    if variant["loss"] == "squared":
+    if variant["loss_function"] == "squared":
         r, J = model.residuals(params, *data), model.jacobian(params, *data)
         np.testing.assert_allclose(H, 2 * J.T @ J / len(r), rtol=1e-12, atol=1e-15)
     else:  # Newton: the derivative of the gradient
@@ -93,7 +93,7 @@ def test_cross_entropy_is_exact_where_the_probability_rounds_to_0_or_1():
 
 
 def test_fast_tutorial_kernel_equals_the_general_kernel():
-    model, data, params = problem(dict(activation="tanh", loss="squared", form="tutorial"), 2, n=1001)
+    model, data, params = problem(dict(activation="tanh", loss_function="squared", form="tutorial"), 2, n=1001)
     fast = model.kernel(*data)
     assert isinstance(fast, LinearTanhKernel)
     from fitcli.core.models.separator import SeparatorKernel
@@ -147,7 +147,7 @@ def test_tutorial_form_ties_the_steepness_to_y_so_a_sharper_boundary_tilts_the_l
     from fitcli.core.synth import synthesize
 
     s = synthesize("linear-tanh", seed=8, n=40000, noise=0.7)
-    k, _ = fit("linear-tanh", tuple(s.table.T), activation="sigmoid", loss="cross-entropy").params
+    k, _ = fit("linear-tanh", tuple(s.table.T), activation="sigmoid", loss_function="cross-entropy").params
     assert k > 0.515
 
 
@@ -211,7 +211,7 @@ def test_matches_scikit_learn_logistic_regression_without_regularisation():
     from sklearn.metrics import log_loss as sk_log_loss
 
     x, y, l = sample(DATA / "linear_tanh.csv")  # overlapping classes: a finite optimum
-    result = fit("linear-tanh", (x, y, l), activation="sigmoid", loss="cross-entropy", form="general")
+    result = fit("linear-tanh", (x, y, l), activation="sigmoid", loss_function="cross-entropy", form="general")
     X = np.column_stack([x, y])
     clf = sklearn.LogisticRegression(C=np.inf, tol=1e-12, max_iter=10000).fit(X, l)
     theirs = np.r_[clf.coef_[0], clf.intercept_]
@@ -226,18 +226,18 @@ def test_matches_scikit_learn_logistic_regression_without_regularisation():
 
 def test_tanh_cross_entropy_is_logistic_regression_at_twice_the_score():
     x, y, l = sample(DATA / "linear_tanh.csv")
-    tanh = fit("linear-tanh", (x, y, l), activation="tanh", loss="cross-entropy", form="general")
-    sig = fit("linear-tanh", (x, y, l), activation="sigmoid", loss="cross-entropy", form="general")
+    tanh = fit("linear-tanh", (x, y, l), activation="tanh", loss_function="cross-entropy", form="general")
+    sig = fit("linear-tanh", (x, y, l), activation="sigmoid", loss_function="cross-entropy", form="general")
     np.testing.assert_allclose(2 * tanh.params, sig.params, rtol=1e-7)
     assert tanh.cost == pytest.approx(sig.cost, rel=1e-12)
 
 
 def test_variants_are_checked_and_keep_their_settings():
-    v = MODEL.variant(loss="cross-entropy", form="general")
+    v = MODEL.variant(loss_function="cross-entropy", form="general")
     assert v.param_names == ("w1", "w2", "w0") and MODEL.param_names == ("k", "b")
-    assert v.variant() is v and v.variant(activation="sigmoid").loss == "cross-entropy"
+    assert v.variant() is v and v.variant(activation="sigmoid").loss_function == "cross-entropy"
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
-        LinearTanh(loss="hinge")
+        LinearTanh(loss_function="hinge")
     with pytest.raises(ValueError, match="no option 'lr'"):
         MODEL.variant(lr=1)
     with pytest.raises(ValueError, match="labels must be \\+1/-1"):

@@ -18,6 +18,10 @@ from ..normalize import DegenerateDataError
 CHUNK = 8192  # points per chunk: the temporaries of one chunk stay in cache
 
 
+class OptionError(ValueError):
+    """A model option (e.g. read from a model file) that the model cannot take."""
+
+
 class Kernel:
     """Mean loss, gradient and Gauss-Newton matrix of one model over fixed data.
 
@@ -78,15 +82,22 @@ class Model:
     gauge: ClassVar[bool]  # True: params and s*params are the same model
     inits: ClassVar[tuple[str, ...]]
     default_optimizer: ClassVar[str] = "lm"
+    saved_options: ClassVar[tuple[str, ...]] = ()  # FitResult.extra keys predict needs
     text_columns: ClassVar[tuple[str, ...]] = ()  # columns that may hold text (class names)
+    variant_options: ClassVar[tuple[str, ...]] = ()  # the options variant() takes
+    likelihood: bool = False  # the loss is a mean -log P: errors from the inverse Hessian
 
     @property
     def n_params(self) -> int:
         return len(self.param_names)
 
+    @property
+    def n_inputs(self) -> int:
+        return len(self.columns) - self.n_targets
+
     def variant(self, **options: Any) -> "Model":
-        """The model configured by fit()'s model options (e.g. linear-tanh's loss); self
-        for a model without variants (it ignores the options)."""
+        """The model configured by fit()'s model options (e.g. linear-tanh's activation);
+        self for a model without variants (it ignores the options)."""
         return self
 
     def split(self, table: np.ndarray) -> tuple[tuple[np.ndarray, ...], list[str]]:
@@ -96,6 +107,10 @@ class Model:
             ValueError: values the model cannot take (e.g. unknown labels).
         """
         return tuple(np.ascontiguousarray(table[:, j]) for j in range(table.shape[1])), []
+
+    def fit_notes(self, data: tuple[np.ndarray, ...]) -> list[str]:
+        """Sentences for the user on how a fit reads `data` (e.g. the units it measures in)."""
+        return []
 
     def residuals(self, params: np.ndarray, *data: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -141,5 +156,38 @@ class Model:
         """A tiny random problem: (data tuple, params), for tests."""
         raise NotImplementedError
 
+    def predict(self, params: np.ndarray, inputs: np.ndarray, **options: Any) -> dict[str, np.ndarray]:
+        """Output columns for input rows (n, n_inputs): name -> (n,), targets first."""
+        raise NotImplementedError
 
-__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "unit"]
+    def canonical_jacobian(self, params: np.ndarray) -> np.ndarray:
+        """d canonical(x) / dx (p, p) at x = params, up to the sign canonical() fixes.
+
+        For a gauge model canonical() is unit norm: (I - x x^T / |x|^2) / |x|.
+        """
+        if not self.gauge:
+            return np.eye(self.n_params)
+        norm = np.linalg.norm(params)
+        return (np.eye(self.n_params) - np.outer(params, params) / norm**2) / norm
+
+    def point_table(self, params: np.ndarray, data: tuple[np.ndarray, ...],
+                    **notes: Any) -> dict[str, np.ndarray]:
+        """Per-point columns for --residuals (each (n,)): predictions and residuals.
+
+        `notes` are the fit's frame notes (FitResult.extra), e.g. linear-tanh's z_scale.
+        """
+        r = self.residuals(params, *data).reshape(len(data[0]), self.n_targets)
+        targets = self.columns[-self.n_targets:]
+        return {f"r_{name}": r[:, j] for j, name in enumerate(targets)}
+
+
+    def evaluate(self, params: np.ndarray, table: np.ndarray, **options: Any) -> dict[str, float]:
+        """Error measures of `params` on rows (n, len(columns)) that carry their targets:
+        the fit's mean loss and the model's figures (e.g. RMS error)."""
+        data, _ = self.split(table)
+        with np.errstate(all="ignore"):
+            cost = self.kernel(*data).cost(params)
+        return {"loss": cost, **self.figures(params, data, cost)}
+
+
+__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "OptionError", "unit"]

@@ -18,7 +18,7 @@ from functools import partial
 import numpy as np
 
 from ..normalize import DegenerateDataError
-from .base import Frame, Kernel, Model
+from .base import Frame, Kernel, Model, OptionError
 from .labels import Labels, encode_labels, label_classes  # noqa: F401  (public here)
 from .separator import ACTIVATIONS, FORMS, LOSSES, SeparatorKernel, point_residuals, terms
 
@@ -115,21 +115,28 @@ class LinearTanh(Model):
     min_points_why = "one of each class"
     gauge = False
     inits = ("auto", "zero", "random")
+    saved_options = ("z_scale", "activation", "loss_function", "form")
+    variant_options = ("activation", "loss_function", "form", "standardize", "positive")
 
-    def __init__(self, activation: str = "tanh", loss: str = "squared", form: str = "tutorial",
-                 standardize: bool | None = None, positive: str | None = None):
+    def __init__(self, activation: str = "tanh", loss_function: str = "squared",
+                 form: str = "tutorial", standardize: bool | None = None,
+                 positive: str | None = None):
         for value, choices, what in ((activation, ACTIVATIONS, "activation"),
-                                     (loss, LOSSES, "loss"), (form, FORMS, "form")):
+                                     (loss_function, LOSSES, "loss"), (form, FORMS, "form")):
             if value not in choices:
                 raise ValueError(f"unknown {what} {value!r}; choose from {', '.join(choices)}")
-        self.activation, self.loss, self.form = activation, loss, form
+        self.activation, self.loss_function, self.form = activation, loss_function, form
         self.standardize, self.positive = standardize, positive
         self.param_names = GENERAL_NAMES if form == "general" else PARAM_NAMES
 
     @property
     def options(self) -> dict:
-        return dict(activation=self.activation, loss=self.loss, form=self.form,
-                    standardize=self.standardize, positive=self.positive)
+        return {k: getattr(self, k) for k in self.variant_options}
+
+    @property
+    def likelihood(self) -> bool:
+        """Cross-entropy is the mean -log P(label): a likelihood, with no noise scale."""
+        return self.loss_function == "cross-entropy"
 
     @property
     def standardized(self) -> bool:
@@ -145,16 +152,15 @@ class LinearTanh(Model):
 
     def split(self, table, levels=None):
         """Labels of any two values (text ones as level indices into levels["label"])
-        to +1/-1; the notes say how, and in which units z is measured."""
+        to +1/-1; the note says which value is +1."""
         l, labels = label_classes(table[:, 2], (levels or {}).get("label"), self.positive)
         notes = [] if labels.how == "labels +1/-1" else [labels.how]
-        x, y = np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1])
-        return (x, y, l), notes + self.unit_notes(y)
+        return (np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1]), l), notes
 
-    def unit_notes(self, y) -> list[str]:
-        """Sentences for the user: the units of z, and how the variant reads them."""
-        notes = []
-        if self.activation == "tanh" and self.loss == "cross-entropy":
+    def fit_notes(self, data) -> list[str]:
+        """The units of z, and how the variant reads them."""
+        y, notes = data[1], []
+        if self.activation == "tanh" and self.loss_function == "cross-entropy":
             notes.append("tanh with cross-entropy: P(+1) = (tanh z + 1)/2, the sigmoid of 2z")
         if self.form == "general":
             if self.standardize is not None:
@@ -175,23 +181,23 @@ class LinearTanh(Model):
         return scores(params, x, y)
 
     def residuals(self, params, x, y, l):
-        return point_residuals(self.activation, self.loss, self.scores(params, x, y), l)[0]
+        return point_residuals(self.activation, self.loss_function, self.scores(params, x, y), l)[0]
 
     def jacobian(self, params, x, y, l):
         """dr/dz times dz/dparams: (x, 1) or (x, y, 1).  Shape (n, p)."""
-        dr = point_residuals(self.activation, self.loss, self.scores(params, x, y), l)[1]
+        dr = point_residuals(self.activation, self.loss_function, self.scores(params, x, y), l)[1]
         if self.form == "general":
             return np.column_stack([dr * x, dr * y, dr])
         return np.column_stack([dr * x, dr])
 
     def kernel(self, x, y, l):
-        if self.form == "tutorial" and (self.activation, self.loss) == ("tanh", "squared"):
+        if self.form == "tutorial" and (self.activation, self.loss_function) == ("tanh", "squared"):
             return LinearTanhKernel(x, y, l)
         one = np.ones_like(x)
         D = np.stack([x, y, one] if self.form == "general" else [x, one])
         offset = None if self.form == "general" else -np.asarray(y, dtype=float)
         return SeparatorKernel(D, offset, np.ascontiguousarray(l),
-                               partial(terms, self.activation, self.loss))
+                               partial(terms, self.activation, self.loss_function))
 
     def frame(self, data, normalize, **options):
         """Internal x' = (x - mx)/sx and y' = (y - my)/s.  Tutorial form: s = std(y)
@@ -206,7 +212,7 @@ class LinearTanh(Model):
         if not normalize:
             mx, sx, my, s = 0.0, 1.0, 0.0, 1.0 if general else s
         notes = {"z_scale": 1.0 if general else s, "standardized": self.standardized,
-                 "activation": self.activation, "loss_function": self.loss, "form": self.form}
+                 "activation": self.activation, "loss_function": self.loss_function, "form": self.form}
         data_int = ((x - mx) / sx, (y - my) / s, l)
         if general:
             return Frame(data_int, partial(_general_to_original, mx, sx, my, s), notes=notes)
@@ -230,10 +236,51 @@ class LinearTanh(Model):
         x, y, l = data
         return {"accuracy": float(np.mean(np.where(self.scores(params, x, y) >= 0, 1.0, -1.0) == l))}
 
+    def point_table(self, params, data, z_scale=1.0, **notes):
+        """Per point: z (k x + b - y in y's units, or w1 x + w2 y + w0), label_hat, the
+        fit's residual r (r^2 is the loss of act(z / z_scale), z_scale = std(y) for the
+        standardised fit), and core.classify's activation, label, correct, margin,
+        distance and loss."""
+        from ..classify import point_columns
+
+        cols = point_columns(self, params, data, z_scale)
+        residual = self.residuals(np.asarray(params, float) / z_scale, data[0], data[1] / z_scale, data[2])
+        return {"z": cols.pop("z"), "label_hat": cols.pop("label_hat"), "residual": residual, **cols}
+
     def example(self, rng, n=12):
         x, y = rng.normal(0, 1, (2, n))
         l = np.where(rng.random(n) < 0.5, 1.0, -1.0)
         return (x, y, l), rng.normal(0, 1, self.n_params)
+
+    def predict(self, params, inputs, **options):
+        """{"label": +1/-1, "z": k x + b - y in the units of y (or w1 x + w2 y + w0)}, (n,)."""
+        z = self.scores(params, inputs[:, 0], inputs[:, 1])
+        return {"label": np.where(z >= 0, 1.0, -1.0), "z": z}
+
+    def evaluate(self, params, table, z_scale=1.0, **options):
+        """Mean loss with z measured in units of z_scale (the fit's), and the accuracy;
+        one class alone is fine here (held-out rows)."""
+        if isinstance(z_scale, bool) or not (isinstance(z_scale, (int, float)) and z_scale > 0):
+            raise OptionError(f"option z_scale must be a number > 0; got {z_scale!r}")
+        x, y, l = table[:, 0], table[:, 1], held_out_labels(table[:, 2])
+        z = self.scores(np.asarray(params, float), x, y)
+        loss = terms(self.activation, self.loss_function, z / z_scale, l).loss
+        return {"loss": float(np.mean(loss)), "accuracy": float(np.mean(np.where(z >= 0, 1.0, -1.0) == l))}
+
+
+def held_out_labels(values: np.ndarray) -> np.ndarray:
+    """Labels +1/-1 or 0/1 as +1/-1 (n,), without asking for both classes.
+
+    Raises:
+        ValueError: other values.
+    """
+    seen = set(np.unique(values).tolist())
+    if seen <= {-1.0, 1.0}:
+        return values.astype(float)
+    if seen <= {0.0, 1.0}:
+        return 2.0 * values - 1.0
+    odd = sorted(seen - {-1.0, 0.0, 1.0})[:3]
+    raise ValueError(f"labels must be +1/-1 or 0/1; found {', '.join(map(repr, odd))}")
 
 
 def z_units(model, sy: float, spread: float) -> str:

@@ -240,12 +240,46 @@ class Project3d(Model):
             "normalization": "|(i, j, k)| = 1, nz > 0 for most points (nz = depth)",
         }
 
+    def canonical_jacobian(self, params):
+        """d (x / |(x_8, x_9, x_10)|) / dx: the |(i, j, k)| = 1 normalisation."""
+        e = np.zeros(12)
+        e[8:11] = params[8:11]
+        norm = np.linalg.norm(e)
+        return np.eye(12) / norm - np.outer(params, e) / norm**3
+
+    def point_table(self, params, data, **notes):
+        X, uv = data
+        M = params.reshape(3, 4)
+        uv_hat = project_points(M, X)
+        r = uv_hat - uv
+        return {"u_hat": uv_hat[:, 0], "v_hat": uv_hat[:, 1], "ru": r[:, 0], "rv": r[:, 1],
+                "error": np.hypot(r[:, 0], r[:, 1]), "depth": depths(M, X)}
+
     def example(self, rng, n=12):
         X = rng.uniform(-1, 1, (n, 3)) + [0.0, 0.0, 4.0]
         M = np.hstack([np.diag([2.0, 2.0, 1.0]), rng.normal(0, 0.1, (3, 1))])
         M[:, :3] += rng.normal(0, 0.1, (3, 3))
         uv = project_points(M, X) + rng.normal(0, 0.05, (n, 2))
         return (X, uv), M.ravel() + rng.normal(0, 0.05, 12)
+
+    def predict(self, params, inputs, **options):
+        """u, v (n,) of world points inputs (n, 3), and depth nz / |(i, j, k)| (n,)."""
+        M = params.reshape(3, 4)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            uv = project_points(M, inputs)
+        depth = depths(M, inputs) / np.linalg.norm(M[2, :3])
+        return {"u": uv[:, 0], "v": uv[:, 1], "depth": depth}
+
+    def evaluate(self, params, table, **options):
+        """Mean loss, RMS reprojection distance (rmse), RMS per coordinate, the largest
+        distance and the number of points at or behind the camera (depth <= 0)."""
+        out = self.predict(params, table[:, 0:3])
+        du, dv = out["u"] - table[:, 3], out["v"] - table[:, 4]
+        with np.errstate(over="ignore", invalid="ignore"):
+            d2 = du * du + dv * dv
+            return {"loss": float(d2.mean()), "rmse": float(np.sqrt(d2.mean())),
+                    "rms_u": float(np.sqrt(np.mean(du * du))), "rms_v": float(np.sqrt(np.mean(dv * dv))),
+                    "max_error": float(np.sqrt(d2.max())), "behind_camera": int(np.sum(~(out["depth"] > 0)))}
 
 
 def dlt(kernel: Project3dKernel) -> np.ndarray:

@@ -198,11 +198,21 @@ class Ratio2d(Model):
     def describe(self, params):
         return {"matrix": params.reshape(2, 3), "normalization": "unit norm, ny > 0 for most points"}
 
+    def point_table(self, params, data, **notes):
+        x, y, l = data
+        ratio_hat = predict(params, x, y)
+        return {"ratio_hat": ratio_hat, "residual": ratio_hat - l}
+
     def example(self, rng, n=12):
         x, y = rng.uniform(-2, 2, (2, n))
         theta = np.array([1.0, 0.5, 0.2, 0.1, -0.2, 3.0]) + rng.normal(0, 0.1, 6)
         l = predict(theta, x, y) + rng.normal(0, 0.05, n)
         return (x, y, l), theta + rng.normal(0, 0.05, 6)
+
+    def predict(self, params, inputs, **options):
+        """{"ratio": nx / ny} (n,); inf where ny = 0."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return {"ratio": predict(params, inputs[:, 0], inputs[:, 1])}
 
 
 MODEL = Ratio2d()

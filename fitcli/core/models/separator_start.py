@@ -69,7 +69,7 @@ def mean_losses(model, C: np.ndarray, data) -> np.ndarray:
             Z = block[:, 0:1] * x + block[:, 1:2] * y + block[:, 2:3]
         else:
             Z = block[:, 0:1] * x + block[:, 1:2] - y
-        out[s : s + BLOCK] = np.mean(terms(model.activation, model.loss, Z, l).loss, axis=1)
+        out[s : s + BLOCK] = np.mean(terms(model.activation, model.loss_function, Z, l).loss, axis=1)
     return out
 
 
@@ -101,7 +101,7 @@ def polish(kernel, params, max_iter: int = 40):
 def multistart(model, kernel, data, rng, keep: int = KEEP) -> np.ndarray:
     """The start of the fit for `model` (a LinearTanh variant) on its internal data."""
     sub, sampled = subsample(data, rng)
-    general, convex = model.form == "general", model.loss == "cross-entropy"
+    general, convex = model.form == "general", model.loss_function == "cross-entropy"
     grid = 0 if convex else GRID  # any start reaches a convex loss's minimum: least squares
     C, group = (general_candidates if general else tutorial_candidates)(*sub, grid=grid)
     losses = mean_losses(model, C, sub)

@@ -1,0 +1,174 @@
+"""What a fit tells its user: residual figures, a noise test, standard errors.
+
+With independent Gaussian noise of standard deviation sigma on every target coordinate,
+the sum of squares at the least-squares optimum follows sigma^2 chi2(dof) with
+
+    dof = n * (targets per point) - (free parameters)
+        = 2n - 11 (project3d),  n - 5 (ratio2d),  n - 2 (linear-tanh)
+
+so the estimated sigma is sqrt(SS / dof), and the expected root-mean-square point error
+is sigma sqrt(dof / n)  (sigma sqrt(2 - 11/n) for project3d, MATH.md s.3).
+
+Standard errors come from the Gauss-Newton matrix J^T J at the optimum, computed in the
+fit's Hartley frame (well conditioned).  A model with a scale gauge has J q = 0: J^T J
+is inverted on the tangent space of the unit sphere at q and the result is mapped to
+the reported normalisation by the Jacobian of that normalisation (which also kills the
+gauge direction), so the covariance of the reported parameters has rank p - 1.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import camera
+from .models import Model
+from .stats import chi2_cdf, chi2_sf
+
+ALPHA = 0.001  # the noise test's significance on each side
+# A loss that is a mean negative log-likelihood (linear-tanh's cross-entropy) has no noise
+# scale: the covariance is the inverse of the total Hessian n H, and since the kernel's H
+# plays the part of 2 J^T J / n below, that is (J^T J)^-1 / 2, i.e. sigma^2 = 1/2.
+LIKELIHOOD_SIGMA = math.sqrt(0.5)
+LIKELIHOOD_SOURCE = "none: the loss is -log P(label), errors from the inverse Hessian"
+VERDICTS = {
+    "ok": "the residual is what the noise explains",
+    "too_large": "the residual is larger than the noise explains: the fit has not reached "
+                 "the optimum or the model does not fit (or sigma is too small)",
+    "too_small": "the residual is smaller than the noise explains: sigma is too large "
+                 "(or the points were fitted before)",
+}
+
+
+def dof(model: Model, n: int) -> int:
+    """Residual degrees of freedom: targets minus free parameters (gauge removed)."""
+    return n * model.n_targets - (model.n_params - int(model.gauge))
+
+
+def _affine(f, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """A (p, p), b (p,) with f(q) = A q + b, for an affine map f (exact: unit steps)."""
+    b = np.asarray(f(np.zeros(p)), float)
+    return np.column_stack([f(np.eye(p)[j]) - b for j in range(p)]), b
+
+
+def _internal(model: Model, params: np.ndarray, data, normalize: bool, options):
+    """(frame, A, b, q): the fit's frame and params q in it, params = A q + b (up to scale)."""
+    frame = model.frame(data, normalize, **options)
+    A, b = _affine(frame.to_original, model.n_params)
+    q = np.linalg.solve(A, params - b)
+    return frame, A, b, (q / np.linalg.norm(q) if model.gauge else q)
+
+
+def fitted_residuals(model: Model, params: np.ndarray, data, **options) -> np.ndarray:
+    """r (n, targets): the residuals whose mean square the fit minimised, in the input's
+    units (for linear-tanh that is tanh(z / z_scale) - l)."""
+    frame, _, _, q = _internal(model, params, data, False, options)
+    r = model.residuals(q, *frame.data) * math.sqrt(frame.cost_scale)
+    return r.reshape(len(data[0]), model.n_targets)
+
+
+def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
+                      **options) -> np.ndarray | None:
+    """F (p, p - gauge) with cov(reported params) = F F^T, for noise sigma per target
+    coordinate.  Each column is a one-sigma change of the parameters along a principal
+    axis of their uncertainty.
+
+    Returns:
+        None if J^T J is singular on the free directions (the data do not determine
+        the parameters at this optimum).
+    """
+    p = model.n_params
+    frame, A, b, q = _internal(model, params, data, True, options)
+    n = len(frame.data[0])
+    H = model.kernel(*frame.data).normal(q)[2] * (n / 2.0)  # J^T J, internal units
+    basis = np.eye(p)
+    if model.gauge:  # orthonormal basis of the tangent space at q (complement of q)
+        basis = np.linalg.qr(np.column_stack([q, np.eye(p)]))[0][:, 1:p]
+    evals, evecs = np.linalg.eigh(basis.T @ H @ basis)
+    if not np.all(np.isfinite(evals)) or evals[0] <= 1e-13 * evals[-1]:
+        return None
+    G = model.canonical_jacobian(A @ q + b) @ A
+    return (sigma / math.sqrt(frame.cost_scale)) * (G @ basis @ evecs) / np.sqrt(evals)
+
+
+def covariance(model: Model, params: np.ndarray, data, sigma: float, **options) -> np.ndarray | None:
+    """cov (p, p) of the reported params (rank p - 1 for a gauge model); see covariance_factor."""
+    F = covariance_factor(model, params, data, sigma, **options)
+    return None if F is None else F @ F.T
+
+
+def correlation(cov: np.ndarray) -> np.ndarray:
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    with np.errstate(all="ignore"):
+        corr = cov / np.outer(se, se)
+    return np.where(np.outer(se, se) > 0, corr, np.nan)
+
+
+def noise_test(sum_squares: float, sigma: float, dof_: int, n: int) -> dict[str, Any]:
+    """Is SS / sigma^2 a plausible draw of chi2(dof)?  Two-sided at ALPHA per side."""
+    chi2 = sum_squares / sigma**2
+    if chi2_sf(chi2, dof_) < ALPHA:
+        code = "too_large"
+    elif chi2_cdf(chi2, dof_) < ALPHA:
+        code = "too_small"
+    else:
+        code = "ok"
+    return {"expected_rms": sigma * math.sqrt(dof_ / n), "chi2": chi2, "dof": dof_,
+            "p_value": chi2_sf(chi2, dof_), "verdict_code": code, "verdict": VERDICTS[code]}
+
+
+def residual_figures(model: Model, r: np.ndarray) -> dict[str, Any]:
+    """n, dof, SS, RMS point error, median and max point error, estimated sigma."""
+    n = len(r)
+    error = np.sqrt(np.einsum("ij,ij->i", r, r))
+    ss = float(error @ error)
+    d = dof(model, n)
+    out = {"n": n, "dof": d, "sum_squares": ss, "rms": math.sqrt(ss / n),
+           "median_error": float(np.median(error)), "max_error": float(np.max(error)),
+           "sigma_estimate": math.sqrt(ss / d) if d > 0 else math.nan}
+    if model.n_targets > 1:
+        out["rms_coordinate"] = math.sqrt(ss / (n * model.n_targets))
+    return out
+
+
+def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = None,
+             inlier: np.ndarray | None = None, **options) -> dict[str, Any]:
+    """The whole report of a fit (plain numpy values; see the module docstring).
+
+    Args:
+        sigma: the known noise per target coordinate; None estimates it from the residual.
+        inlier: (n,) bool; the figures then describe the inliers only.
+        options: the fit's model options (e.g. standardize for linear-tanh).
+    """
+    used = np.ones(len(data[0]), bool) if inlier is None else inlier
+    part = tuple(a[used] for a in data)
+    r = fitted_residuals(model, params, data, **options)
+    out = residual_figures(model, r[used])
+    out["points"] = "all points" if inlier is None else "inliers (error <= threshold)"
+    if inlier is not None:
+        out["rms_all"] = math.sqrt(float(np.mean(np.einsum("ij,ij->i", r, r))))
+    given = sigma is not None
+    sigma = sigma if given else out["sigma_estimate"]
+    out["sigma"], out["sigma_source"] = sigma, ("given" if given else "estimated from the residual")
+    if model.likelihood:
+        sigma, out["sigma"], out["sigma_source"] = LIKELIHOOD_SIGMA, None, LIKELIHOOD_SOURCE
+    if given:
+        out["noise_test"] = noise_test(out["sum_squares"], sigma, out["dof"], out["n"])
+    F = None
+    if out["dof"] > 0 and sigma > 0:
+        try:
+            F = covariance_factor(model, params, part, sigma, **options)
+        except np.linalg.LinAlgError:  # e.g. parameters of a diverged fit
+            F = None
+    out["covariance"] = None if F is None else F @ F.T
+    if F is not None:
+        out["standard_errors"] = np.sqrt(np.einsum("ij,ij->i", F, F))
+        out["correlation"] = correlation(out["covariance"])
+    if model.name == "project3d":
+        try:
+            out["camera"] = camera.describe(params.reshape(3, 4), F)
+        except np.linalg.LinAlgError:  # a singular left 3x3 block: no camera to describe
+            out["camera"] = None
+    return out

@@ -1,0 +1,186 @@
+"""Robust fitting: Huber and Cauchy losses on the per-point error, and RANSAC.
+
+A robust loss replaces the squared error s_i of point i (ru^2 + rv^2 for project3d,
+r^2 for ratio2d) by rho(s_i); the fit then minimises mean_i rho(s_i).  With the weight
+w_i = rho'(s_i) the gradient is 2 J^T W r / n exactly, and 2 J^T W J / n is the
+Gauss-Newton matrix of iteratively reweighted least squares (IRLS).
+
+Both losses take a threshold c in the units of the residual: a point with error
+sqrt(s) <= c is weighted (nearly) as in least squares, and beyond c its influence
+is bounded (Huber) or falls off (Cauchy).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .models.base import CHUNK, Kernel, Model
+from .normalize import DegenerateDataError
+
+
+@dataclass(frozen=True)
+class Huber:
+    """rho(s) = s for s <= c^2, else 2 c sqrt(s) - c^2;  rho'(s) = min(1, c / sqrt(s))."""
+
+    c: float
+    name = "huber"
+    formula = "rho(s) = s if s <= c^2, else 2 c sqrt(s) - c^2"
+
+    def rho(self, s: np.ndarray) -> np.ndarray:
+        root = np.sqrt(s)
+        return np.where(root <= self.c, s, 2.0 * self.c * root - self.c**2)
+
+    def weight(self, s: np.ndarray) -> np.ndarray:
+        root = np.sqrt(s)
+        return np.where(root <= self.c, 1.0, self.c / np.maximum(root, 1e-300))
+
+
+@dataclass(frozen=True)
+class Cauchy:
+    """rho(s) = c^2 log(1 + s / c^2);  rho'(s) = 1 / (1 + s / c^2)."""
+
+    c: float
+    name = "cauchy"
+    formula = "rho(s) = c^2 log(1 + s / c^2)"
+
+    def rho(self, s: np.ndarray) -> np.ndarray:
+        return self.c**2 * np.log1p(s / self.c**2)
+
+    def weight(self, s: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + s / self.c**2)
+
+
+LOSSES = {"huber": Huber, "cauchy": Cauchy}
+
+
+def chunk_of(data: tuple[np.ndarray, ...], start: int, stop: int) -> tuple[np.ndarray, ...]:
+    return tuple(a[start:stop] for a in data)
+
+
+def squared_errors(model: Model, params: np.ndarray, data: tuple[np.ndarray, ...]) -> np.ndarray:
+    """s (n,): the squared error of each point, summed over its targets."""
+    r = model.residuals(params, *data).reshape(len(data[0]), model.n_targets)
+    return np.einsum("ij,ij->i", r, r)
+
+
+class RobustKernel(Kernel):
+    """mean rho(s_i), its gradient 2 J^T W r / n and 2 J^T W J / n, chunk by chunk.
+
+    Works for any model from its hand-derived residuals() and jacobian(); the
+    least-squares kernels stay untouched (and fast) when no robust loss is asked for.
+    """
+
+    def __init__(self, model: Model, data: tuple[np.ndarray, ...], loss: Any):
+        super().__init__(len(data[0]))
+        self.model, self.data, self.loss = model, data, loss
+        self.m = model.n_targets
+
+    def _chunk(self, params, s, e, jacobian: bool):
+        part = chunk_of(self.data, s, e)
+        r = self.model.residuals(params, *part).reshape(e - s, self.m)
+        sq = np.einsum("ij,ij->i", r, r)
+        J = self.model.jacobian(params, *part) if jacobian else None
+        return r, sq, J
+
+    @np.errstate(all="ignore")
+    def _cost(self, params):
+        total = 0.0
+        for s, e in self.chunks():
+            total += float(np.sum(self.loss.rho(self._chunk(params, s, e, False)[1])))
+        return total / self.n
+
+    @np.errstate(all="ignore")
+    def _pass(self, params, normal: bool):
+        p = len(params)
+        total, g, H = 0.0, np.zeros(p), np.zeros((p, p))
+        for s, e in self.chunks():
+            r, sq, J = self._chunk(params, s, e, True)
+            total += float(np.sum(self.loss.rho(sq)))
+            w = np.repeat(self.loss.weight(sq), self.m)
+            g += J.T @ (w * r.ravel())
+            if normal:
+                H += (J * w[:, None]).T @ J
+        return total / self.n, (2.0 / self.n) * g, (2.0 / self.n) * H
+
+    def _cost_grad(self, params):
+        cost, grad, _ = self._pass(params, False)
+        return cost, grad
+
+    def _normal(self, params):
+        return self._pass(params, True)
+
+    def chunks(self):
+        # residuals() and jacobian() allocate per chunk: a smaller chunk keeps them in cache
+        step = max(1, CHUNK // 4)
+        for start in range(0, self.n, step):
+            yield start, min(self.n, start + step)
+
+
+def robust_kernel(model: Model, data: tuple, loss: Any, cost_scale: float) -> RobustKernel:
+    """The kernel for `loss` (threshold in the input's units) on internal `data`.
+
+    Internal residuals are the input's divided by sqrt(cost_scale), so is the threshold;
+    rho(lambda s; sqrt(lambda) c) = lambda rho(s; c), so the mean loss maps back by
+    cost_scale like a squared error.
+    """
+    return RobustKernel(model, data, type(loss)(loss.c / math.sqrt(cost_scale)))
+
+
+def trials_needed(inlier_fraction: float, sample: int, confidence: float) -> float:
+    """Draws for `confidence` of at least one all-inlier minimal set."""
+    good = inlier_fraction**sample
+    if good >= 1.0:
+        return 1.0
+    if good <= 0.0:
+        return math.inf
+    return math.log(1.0 - confidence) / math.log1p(-good)
+
+
+@dataclass(frozen=True)
+class Consensus:
+    params: np.ndarray  # the best minimal-set model, internal coordinates
+    inlier: np.ndarray  # (n,) bool: squared error <= threshold^2
+    trials: int
+    confident: bool  # False: stopped at max_trials before reaching the confidence
+
+
+CONFIDENCE = 0.999  # of drawing at least one all-inlier minimal set
+MAX_TRIALS = 10000
+
+
+def ransac(model: Model, data: tuple, threshold: float, rng: np.random.Generator,
+           confidence: float = CONFIDENCE, max_trials: int = MAX_TRIALS) -> Consensus:
+    """MSAC: draw minimal sets (model.min_points), fit each by the model's DLT, score
+    every point by min(s_i, threshold^2), keep the lowest total.
+
+    Args:
+        data: the model's data tuple (preferably Hartley-normalised).
+        threshold: inlier error in the units of data's residuals.
+
+    Raises:
+        DegenerateDataError: no minimal set gave a model.
+    """
+    n, k, t2 = len(data[0]), model.min_points, threshold**2
+    best, best_score, needed, trial = None, math.inf, float(max_trials), 0
+    while trial < min(needed, max_trials):
+        trial += 1
+        pick = rng.choice(n, k, replace=False)
+        part = tuple(a[pick] for a in data)
+        try:
+            params = model.start(model.kernel(*part), part, "dlt", rng)
+        except DegenerateDataError:
+            continue
+        with np.errstate(all="ignore"):
+            s = squared_errors(model, params, data)
+        s = np.where(np.isfinite(s), s, np.inf)
+        score = float(np.sum(np.minimum(s, t2)))
+        if score < best_score:
+            best, best_score = (params, s <= t2), score
+            needed = trials_needed(np.count_nonzero(best[1]) / n, k, confidence)
+    if best is None:
+        raise DegenerateDataError(f"RANSAC: none of {trial} minimal sets of {k} points gave a model")
+    return Consensus(best[0], best[1], trial, trial >= needed)

@@ -1,0 +1,190 @@
+"""--plot FILE: the loss curve and the picture of the fit a person wants, per model.
+
+matplotlib is an optional extra (pip install 'fitcli[plot]') and is imported only here,
+only when a plot is asked for.  Figures are drawn with the object API (no pyplot state)
+and returned as bytes, so the caller writes them atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import numpy as np
+
+FORMATS = ("png", "pdf", "svg")
+MAX_SHOWN = 20000  # points drawn per layer; more only slow the drawing down
+INSTALL_HINT = "pip install 'fitcli[plot]'"
+
+
+def available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def render(model: str, data: tuple[np.ndarray, ...], params: np.ndarray, history, columns: dict,
+           inlier: np.ndarray | None, fmt: str = "png", loss_label: str = "mean loss per point") -> bytes:
+    """The figure as `fmt` bytes: the loss per iteration (log scale) beside the model's view.
+
+    Args:
+        data: the model's data tuple in the input's units.
+        columns: the model's point_table (u_hat, depth, label_hat, ...).
+        inlier: (n,) bool or None (no threshold: nothing marked as outlier).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(13, 6), layout="constrained")
+    FigureCanvasAgg(fig)
+    grid = fig.add_gridspec(1, 2, width_ratios=[1, 1.6])
+    _loss_curve(fig.add_subplot(grid[0]), history, loss_label)
+    VIEWS[model](fig, grid[1], data, params, columns, inlier)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=110)
+    return buffer.getvalue()
+
+
+def _loss_curve(ax, history, label: str) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    values = np.asarray(history, float)
+    shown = np.where(values > 0, values, np.nan)  # a log axis cannot show an exact 0
+    ax.semilogy(np.arange(len(values)), shown, "o-", ms=3, color="tab:blue")
+    positive = shown[np.isfinite(shown)]
+    digits = 4
+    if len(positive) and positive.max() > positive.min():  # enough digits to tell ticks apart
+        digits = int(np.clip(2 + np.ceil(np.log10(positive.max() / np.ptp(positive))), 4, 12))
+    plain = FuncFormatter(lambda v, _: f"{v:.{digits}g}")
+    ax.yaxis.set_major_formatter(plain)
+    if len(positive) and positive.max() < 10 * positive.min():  # within a decade: label minor ticks
+        ax.yaxis.set_minor_formatter(plain)
+    ax.set_xlabel("iteration (0 = start)")
+    ax.set_ylabel(label)
+    ax.set_title(f"loss: {values[0]:.4g} at the start, {values[-1]:.4g} at the end")
+    ax.grid(True, which="both", alpha=0.3)
+
+
+def _legend(ax) -> None:
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8, frameon=False)
+
+
+def _shown(mask: np.ndarray, rng=np.random.default_rng(0)) -> np.ndarray:
+    """Indices of the True entries of mask, at most MAX_SHOWN (an even subsample)."""
+    index = np.flatnonzero(mask)
+    return index if len(index) <= MAX_SHOWN else np.sort(rng.choice(index, MAX_SHOWN, replace=False))
+
+
+def _linear_tanh(fig, spec, data, params, columns, inlier) -> None:
+    ax = fig.add_subplot(spec)
+    x, y, l = data
+    line = _separator_line(params)
+    wrong = columns["label_hat"] != l
+    for label, colour in ((1.0, "tab:blue"), (-1.0, "tab:orange")):
+        i = _shown(l == label)
+        ax.scatter(x[i], y[i], s=12, color=colour, label=f"label {label:+g}", alpha=0.8)
+    i = _shown(wrong)
+    ax.scatter(x[i], y[i], s=70, facecolors="none", edgecolors="red", linewidths=1.2,
+               label=f"misclassified ({int(wrong.sum())})")
+    k, b, side = line["k"], line["b"], line["positive_side"]
+    if k is None:  # the general form's vertical line
+        ax.axvline(line["x"], color="k", lw=1.5, label=f"x = {line['x']:.4g}")
+    else:
+        xs = np.array([x.min(), x.max()])
+        ax.plot(xs, k * xs + b, "k-", lw=1.5, label=f"y = {k:.4g} x + {b:.4g}")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_title(f"linear-tanh: +1 lies {side} the line" if k is not None else
+                 f"linear-tanh: +1 lies to the {side} of the line")
+    _legend(ax)
+
+
+def _separator_line(params) -> dict:
+    """core.classify.line of (k, b) (the tutorial form) or (w1, w2, w0) (the general form)."""
+    from .core.classify import line
+    from .core.models import MODELS
+
+    form = "general" if len(params) == 3 else "tutorial"
+    return line(MODELS["linear-tanh"].variant(form=form), params)
+
+
+def _ratio2d(fig, spec, data, params, columns, inlier) -> None:
+    top, bottom = spec.subgridspec(2, 1, height_ratios=[2, 1])
+    ax, res = fig.add_subplot(top), fig.add_subplot(bottom)
+    observed, predicted = data[2], columns["ratio_hat"]
+    good = np.ones(len(observed), bool) if inlier is None else inlier
+    for axis, y in ((ax, predicted), (res, predicted - observed)):
+        i = _shown(good)
+        axis.scatter(observed[i], y[i], s=10, color="tab:blue", label="points")
+        if not good.all():
+            i = _shown(~good)
+            axis.scatter(observed[i], y[i], s=30, marker="x", color="red",
+                         label=f"outliers ({int((~good).sum())})")
+    lo, hi = float(observed.min()), float(observed.max())
+    ax.plot([lo, hi], [lo, hi], "k-", lw=1, label="predicted = observed")
+    res.axhline(0.0, color="k", lw=1)
+    if not good.all():  # keep the inliers' residuals readable
+        res.set_ylim(*_padded((predicted - observed)[good], 0.3))
+    ax.set_ylabel("predicted ratio nx / ny")
+    res.set_xlabel("observed ratio")
+    res.set_ylabel("predicted - observed")
+    ax.set_title("ratio2d: observed against predicted, and the residual")
+    ax.legend(loc="best", fontsize=8)
+
+
+def nice_scale(want: float) -> float:
+    """The largest of 1, 2, 5 x 10^k not above `want` (at least 1e-300)."""
+    if not want > 0 or not math.isfinite(want):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(want))
+    return max(m * power for m in (1.0, 2.0, 5.0) if m * power <= want * (1 + 1e-12))
+
+
+def _project3d(fig, spec, data, params, columns, inlier) -> None:
+    ax = fig.add_subplot(spec)
+    uv = data[1]
+    uv_hat = np.column_stack([columns["u_hat"], columns["v_hat"]])
+    error, depth = columns["error"], columns["depth"]
+    good = np.ones(len(uv), bool) if inlier is None else inlier
+    extent = float(np.ptp(uv, axis=0).max()) or 1.0
+    typical = float(np.median(error[good])) if good.any() else 0.0
+    scale = nice_scale(0.03 * extent / typical) if typical > 0 and np.isfinite(typical) else 1.0
+    i = _shown(np.ones(len(uv), bool))
+    ax.scatter(uv[i, 0], uv[i, 1], s=8, color="tab:blue", label="observed (u, v)")
+    ax.scatter(uv_hat[i, 0], uv_hat[i, 1], s=14, marker="+", color="tab:green", linewidths=0.8,
+               label="reprojected")
+    i = _shown(good)
+    d = uv_hat[i] - uv[i]
+    ax.quiver(uv[i, 0], uv[i, 1], scale * d[:, 0], scale * d[:, 1], angles="xy",
+              scale_units="xy", scale=1, width=0.002, color="tab:gray",
+              label=f"residual x {scale:g}")
+    i = _shown(~good)
+    if len(i):  # an outlier's residual is drawn at its true length
+        ax.plot(np.stack([uv[i, 0], uv_hat[i, 0]]), np.stack([uv[i, 1], uv_hat[i, 1]]),
+                "--", color="red", lw=0.6, alpha=0.6)
+    _mark(ax, uv, ~good, "o", "red", "outliers (dashed: residual x 1)")
+    _mark(ax, uv, depth <= 0, "^", "black", "behind the camera")
+    ax.set_xlabel("u")
+    ax.set_ylabel("v (down)")
+    ax.set_xlim(*_padded(uv[:, 0]))
+    ax.set_ylim(*_padded(uv[:, 1])[::-1])  # image rows grow downwards
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_title(f"project3d: image points, residuals drawn {scale:g} times longer")
+    _legend(ax)
+
+
+def _padded(values: np.ndarray, margin: float = 0.05) -> tuple[float, float]:
+    lo, hi = float(values.min()), float(values.max())
+    pad = margin * (hi - lo) or 1.0
+    return lo - pad, hi + pad
+
+
+def _mark(ax, uv, mask, marker, colour, label) -> None:
+    if mask.any():
+        i = _shown(mask)
+        ax.scatter(uv[i, 0], uv[i, 1], s=60, marker=marker, facecolors="none",
+                   edgecolors=colour, linewidths=1.2, label=f"{label} ({int(mask.sum())})")
+
+
+VIEWS: dict[str, Any] = {"linear-tanh": _linear_tanh, "ratio2d": _ratio2d, "project3d": _project3d}

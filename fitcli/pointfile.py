@@ -1,0 +1,73 @@
+"""Per-point output: which input line each row came from, and the --residuals file.
+
+Rows are named by their line in the input file (comment and blank lines counted), or,
+for standard input, by their 1-based position among the data rows (header excluded).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import UsageError
+
+
+def input_lines(table) -> Any:
+    """1-based line numbers of the table's data rows in its file (data.Table knows them),
+    or None for standard input."""
+    return None if table.source == "<stdin>" else table.line_numbers()
+
+
+class Rows:
+    """Which input rows the report names: file line numbers, or 1-based data rows (stdin)."""
+
+    def __init__(self, table):
+        self._table, self._lines = table, False
+
+    @property
+    def kind(self) -> str:
+        return "row" if self.numbers is None else "line"
+
+    @property
+    def numbers(self):
+        if self._lines is False:
+            self._lines = input_lines(self._table)
+        return self._lines
+
+    def of(self, mask) -> list[int]:
+        """The numbers of the rows where mask (n,) is True."""
+        index = np.flatnonzero(mask)
+        return (index + 1 if self.numbers is None else self.numbers[index]).tolist()
+
+
+def write_residuals(path, model, result, data, columns, sigma, inlier, rows, options) -> None:
+    """CSV: line (or row), the model's point columns (Model.point_table), standardized
+    (residual / sigma, or point error / sigma with two targets), inlier (1 or 0; 1 for
+    every point when no threshold was given)."""
+    from .commands.synth import format_csv
+    from .core.diagnostics import fitted_residuals
+
+    r = fitted_residuals(model, result.params, data, **options)
+    n = len(r)
+    with np.errstate(divide="ignore", invalid="ignore"):  # sigma 0: exact data
+        standardized = (r[:, 0] if r.shape[1] == 1 else np.sqrt(np.sum(r**2, axis=1))) / sigma
+    numbers = np.arange(1, n + 1) if rows.numbers is None else rows.numbers
+    table = {rows.kind: numbers}
+    for name, values in columns.items():
+        table[name] = values
+        if name in ("error", "residual") and "standardized" not in table:
+            table["standardized"] = standardized
+    table["inlier"] = np.ones(n) if inlier is None else inlier.astype(float)
+    values = np.column_stack([np.asarray(v, float) for v in table.values()])
+    write(path, "--residuals", format_csv(list(table), values))
+
+
+def write(path: str, flag: str, content: str | bytes) -> None:
+    """write_atomic, with an OSError turned into a one-line usage error naming the flag."""
+    from .modelfile import write_atomic
+
+    try:
+        write_atomic(path, content)
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot write ({exc.strerror or exc})") from None
