@@ -289,7 +289,8 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
             add_classification(document, model, result, data, table)
         undetermined = document.get("classification", {}).get("degenerate")
         failed = any(not g["passed"] for g in gates)
-        saved = o["output"] is not None and save_model(o, model, result, table, failed or bool(undetermined))
+        refused = failed or bool(undetermined)
+        saved = o["output"] is not None and save_model(o, model, result, table, refused)
         show(document, o["json_output"], o["quiet"] or o["output"] == "-")
         if o["output"] is not None and not saved:
             why = "a quality gate failed" if failed else (

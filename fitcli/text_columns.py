@@ -21,7 +21,8 @@ def _finite(token: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def decode_levels(distinct: Sequence[str], index: np.ndarray) -> tuple[np.ndarray, tuple[str, ...] | None]:
+def decode_levels(distinct: Sequence[str],
+                  index: np.ndarray) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """Values (n,) of a column given its distinct tokens and each row's index into them.
 
     Returns:
@@ -64,6 +65,10 @@ def arrow_text(column) -> tuple[np.ndarray, tuple[str, ...] | None] | None:
     return decode_levels(distinct, encoded.indices.to_numpy(zero_copy_only=False))
 
 
+SPACE = np.zeros(256, bool)
+SPACE[list(b" \t\r\f\v")] = True
+
+
 def row_lines(raw: bytes, start: int, first_line: int, n_rows: int) -> np.ndarray | None:
     """1-based line number (n_rows,) of each data row of raw[start:], skipping lines that
     are blank (the fast engines skip only those: a '#' sends a file to the careful pass).
@@ -74,7 +79,10 @@ def row_lines(raw: bytes, start: int, first_line: int, n_rows: int) -> np.ndarra
     ends = np.flatnonzero(buf == 10)
     starts = np.concatenate([[0], ends + 1])
     ends = np.concatenate([ends, [len(buf)]])
-    solid = ~np.isin(buf, np.frombuffer(b" \t\r\f\v", dtype=np.uint8))
-    count = np.concatenate([[0], np.cumsum(solid, dtype=np.int64)])
-    lines = np.flatnonzero(count[ends] - count[starts] > 0) + first_line
+    filled = ends > starts
+    solid = filled.copy()
+    solid[filled] = ~SPACE[buf[starts[filled]]]  # most lines start with their first field
+    for i in np.flatnonzero(filled & ~solid):  # the rest: blank unless something follows
+        solid[i] = bool(raw[start + starts[i] : start + ends[i]].strip())
+    lines = np.flatnonzero(solid) + first_line
     return lines if len(lines) == n_rows else None

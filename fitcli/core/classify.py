@@ -132,7 +132,9 @@ def _rates(matrix) -> dict:
 
 def _log_loss(model, u, l) -> float | None:
     """Mean -log P(label), the cross-entropy's own figure (None for squared losses)."""
-    return float(np.mean(log_loss(model.activation, u, l))) if model.loss_function == "cross-entropy" else None
+    if model.loss_function != "cross-entropy":
+        return None
+    return float(np.mean(log_loss(model.activation, u, l)))
 
 
 def _rows(data, cols, index) -> list[dict]:

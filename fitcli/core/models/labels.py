@@ -17,7 +17,8 @@ class Labels(NamedTuple):
     how: str
 
 
-def encode_labels(values: np.ndarray, levels=None, positive: str | None = None) -> tuple[np.ndarray, str]:
+def encode_labels(values: np.ndarray, levels=None,
+                  positive: str | None = None) -> tuple[np.ndarray, str]:
     """Map two classes to {+1, -1}; see label_classes().
 
     Returns:
@@ -80,6 +81,10 @@ def _how(names, pick, levels, positive) -> str:
     pos, neg = (b, a) if pick == 1 else (a, b)
     if not levels and names == ["-1", "1"] and pick == 1:
         return "labels +1/-1"
-    why = " (--positive)" if positive is not None else (
-        "" if not levels and names == ["0", "1"] else " (the second in sorted order; --positive chooses)")
+    if positive is not None:
+        why = " (--positive)"
+    elif not levels and names == ["0", "1"]:
+        why = ""
+    else:
+        why = " (the second in sorted order; --positive chooses)"
     return f"labels {a}/{b}: {pos} is +1{why}, {neg} is -1"

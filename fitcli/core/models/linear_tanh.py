@@ -146,7 +146,8 @@ class LinearTanh(Model):
     def variant(self, **options):
         unknown = sorted(set(options) - set(self.options))
         if unknown:
-            raise ValueError(f"linear-tanh has no option {unknown[0]!r}; it takes {', '.join(self.options)}")
+            raise ValueError(f"linear-tanh has no option {unknown[0]!r}; it takes "
+                             f"{', '.join(self.options)}")
         merged = {**self.options, **{k: v for k, v in options.items() if v is not None}}
         return self if merged == self.options else LinearTanh(**merged)
 
@@ -244,7 +245,8 @@ class LinearTanh(Model):
         from ..classify import point_columns
 
         cols = point_columns(self, params, data, z_scale)
-        residual = self.residuals(np.asarray(params, float) / z_scale, data[0], data[1] / z_scale, data[2])
+        x, y, l = data
+        residual = self.residuals(np.asarray(params, float) / z_scale, x, y / z_scale, l)
         return {"z": cols.pop("z"), "label_hat": cols.pop("label_hat"), "residual": residual, **cols}
 
     def example(self, rng, n=12):
@@ -265,7 +267,8 @@ class LinearTanh(Model):
         x, y, l = table[:, 0], table[:, 1], held_out_labels(table[:, 2])
         z = self.scores(np.asarray(params, float), x, y)
         loss = terms(self.activation, self.loss_function, z / z_scale, l).loss
-        return {"loss": float(np.mean(loss)), "accuracy": float(np.mean(np.where(z >= 0, 1.0, -1.0) == l))}
+        correct = np.where(z >= 0, 1.0, -1.0) == l
+        return {"loss": float(np.mean(loss)), "accuracy": float(np.mean(correct))}
 
 
 def held_out_labels(values: np.ndarray) -> np.ndarray:
