@@ -99,13 +99,13 @@ def report(model, params, data, cost: float, z_scale: float = 1.0, first: int = 
     cols = point_columns(model, params, data, z_scale)
     l, correct = data[2], cols["correct"]
     n, n_correct = len(l), int(np.sum(correct))
+    matrix = confusion(l, cols["label_hat"])
     out = {
         "activation": model.activation, "loss_function": model.loss_function, "form": model.form,
         "line": line(model, params), "accuracy": n_correct / n, "n_correct": n_correct,
         "n_misclassified": n - n_correct,
         "baseline_accuracy": max(float(np.mean(l > 0)), float(np.mean(l < 0))),
-        "confusion": confusion(l, cols["label_hat"]),
-        **_margins(cols), **_rates(confusion(l, cols["label_hat"])),
+        "confusion": matrix, **_margins(cols), **_rates(matrix),
         "log_loss": _log_loss(model, cols["z"] / z_scale, l),
         "misclassified": _rows(data, cols, np.flatnonzero(~correct)[:first]),
     }
@@ -151,31 +151,36 @@ def _above(x, y, l) -> bool:
 
 def _verdict(model, params, data, cost, out) -> dict:
     """Whether the loss has a minimum the line can express; warnings for the user."""
-    x, y, l = data
-    vertical, degenerate, warnings = None, None, []
-    if model.form == "general" and out["separable"]:
-        degenerate = (
+    if model.form == "general":
+        degenerate = None if not out["separable"] else (
             "the classes are linearly separable: in the general form the loss falls towards 0 "
             "as |w| grows, so it has no minimum and the line shown is one of many that separate "
             "them (the tutorial form fixes the scale of z and has a finite minimum)")
-    if model.form == "tutorial":
-        limit = vertical_limit(model, x, l)
-        slope = abs(params[0]) * float(np.std(x)) / max(float(np.std(y)), 1e-300)  # std units
-        where = f"x = {limit['x']:.6g}, +1 to the {limit['positive_side']}"
-        if slope > STEEP or (limit["loss"] < cost and slope > STEEP_LIMIT):
-            vertical = limit
-            degenerate = (
-                f"the best separator is vertical ({where}; loss {limit['loss']:.6g} in the "
-                "limit): y = k x + b cannot express it; use the general form (--form general)")
-        elif limit["loss"] < cost:
-            warnings.append(
-                f"a vertical line ({where}) has a lower loss in the limit ({limit['loss']:.6g}) "
-                f"than the line found ({cost:.6g}), which is therefore not the best: try several "
-                "starts (--init auto) or the general form (--form general)")
-        if _above(x, y, l):
-            warnings.append(
-                "the +1 class lies mostly above the other (least squares of the labels on x "
-                "and y says so), but in the tutorial form +1 lies below the line: pick the "
-                "other class with --positive, or use --form general")
+        vertical, warnings = None, []
+    else:
+        vertical, degenerate, warnings = _tutorial_verdict(model, params, data, cost)
     warnings = ([degenerate] if degenerate else []) + warnings
     return {"vertical": vertical, "degenerate": degenerate, "warnings": warnings}
+
+
+def _tutorial_verdict(model, params, data, cost):
+    """(vertical limit or None, why the line is not determined or None, warnings)."""
+    x, y, l = data
+    limit, vertical, degenerate, warnings = vertical_limit(model, x, l), None, None, []
+    slope = abs(params[0]) * float(np.std(x)) / max(float(np.std(y)), 1e-300)  # std units
+    where = f"x = {limit['x']:.6g}, +1 to the {limit['positive_side']}"
+    if slope > STEEP or (limit["loss"] < cost and slope > STEEP_LIMIT):
+        vertical, degenerate = limit, (
+            f"the best separator is vertical ({where}; loss {limit['loss']:.6g} in the limit): "
+            "y = k x + b cannot express it; use the general form (--form general)")
+    elif limit["loss"] < cost:
+        warnings.append(
+            f"a vertical line ({where}) has a lower loss in the limit ({limit['loss']:.6g}) "
+            f"than the line found ({cost:.6g}), which is therefore not the best: try several "
+            "starts (--init auto) or the general form (--form general)")
+    if _above(x, y, l):
+        warnings.append(
+            "the +1 class lies mostly above the other (least squares of the labels on x "
+            "and y says so), but in the tutorial form +1 lies below the line: pick the "
+            "other class with --positive, or use --form general")
+    return vertical, degenerate, warnings
