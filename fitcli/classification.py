@@ -34,7 +34,7 @@ def add_classification(document: dict[str, Any], model, result, data, table) -> 
         row["label"] = names.positive if row["label"] > 0 else names.negative
     section["labels"] = {"positive": names.positive, "negative": names.negative}
     section["rows_are"] = "input lines" if rows.numbers is not None else "data rows (1-based)"
-    section["z_scale"] = z_scale
+    section["z_scale"], section["standardized"] = z_scale, model.standardized
     document.setdefault("warnings", []).extend(section.pop("warnings"))
     document["classification"] = _plain(section)
 
@@ -89,8 +89,7 @@ def _line_text(line: dict[str, Any]) -> str:
 def _units_text(c) -> str:
     if c["form"] == "general":
         return "learned (w sets the scale of z)"
-    s = c["z_scale"]
-    return f"std(y) = {s:.6g} (standardised)" if c.get("z_scale") != 1.0 else "y's units"
+    return f"std(y) = {c['z_scale']:.6g} (standardised)" if c["standardized"] else "y's units"
 
 
 def _confusion_table(c):
