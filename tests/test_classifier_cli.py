@@ -90,6 +90,8 @@ def test_json_report_on_the_overlapping_sample():
     assert c["accuracy"] == doc["accuracy"] == c["n_correct"] / 300
     assert len(c["misclassified"]) == 10 and c["worst_margin"] < 0 < c["min_margin"]
     assert c["log_loss"] is None and c["degenerate"] is None and doc["warnings"] == []
+    # the RMS of the residuals the fit minimised, tanh(z / std(y)) - label, in both tables
+    assert doc["rmse"] == pytest.approx(doc["loss"] ** 0.5) == doc["diagnostics"]["rms"]
 
 
 def test_cross_entropy_reports_the_log_loss():

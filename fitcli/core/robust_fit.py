@@ -68,7 +68,10 @@ def robust_fit(model: str | Model, data: tuple[np.ndarray, ...], method: str = "
     inlier = None if threshold is None else s <= threshold**2
     if inlier is not None:
         info["n_inliers"] = int(np.count_nonzero(inlier))
-    extra = {**result.extra, "rmse": math.sqrt(float(np.mean(s)))}
+    # least squares: the RMS of the residuals the fit minimised (for linear-tanh those of
+    # tanh(z / z_scale), not of the raw z); a robust fit: of the point errors
+    rmse = math.sqrt(result.cost) if method == "none" else math.sqrt(float(np.mean(s)))
+    extra = {**result.extra, "rmse": rmse}
     result = dataclasses.replace(result, n_points=len(data[0]), extra=extra,
                                  seconds=time.perf_counter() - started)
     return RobustFit(result, inlier, info)
