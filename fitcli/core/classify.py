@@ -144,9 +144,12 @@ def _rows(data, cols, index) -> list[dict]:
 
 
 def _above(x, y, l) -> bool:
-    """Whether the labels grow with y at fixed x: +1 above, which the tutorial form cannot fit."""
+    """Whether the labels grow with y at fixed x (+1 above, which the tutorial form cannot
+    fit), clearly: the least-squares boundary is no steeper than 2 in standardised units
+    (a near-vertical one says nothing about above and below)."""
     A = np.column_stack([x, y, np.ones_like(x)])
-    return bool(np.linalg.lstsq(A, l, rcond=None)[0][1] > 0)
+    w = np.linalg.lstsq(A, l, rcond=None)[0]
+    return bool(w[1] * np.std(y) > 0.5 * abs(w[0]) * np.std(x))
 
 
 def _verdict(model, params, data, cost, out) -> dict:

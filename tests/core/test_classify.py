@@ -83,6 +83,7 @@ def test_a_vertical_separator_is_detected_in_the_tutorial_form(loss):
     assert out["vertical"]["x"] == pytest.approx(0.3, abs=0.02)
     assert out["vertical"]["positive_side"] == "right"
     assert "vertical" in out["degenerate"] and "--form general" in out["degenerate"]
+    assert out["warnings"] == [out["degenerate"]]  # no word on above and below
 
 
 def test_the_general_form_fits_a_vertical_line():
