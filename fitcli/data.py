@@ -4,16 +4,19 @@ Accepted: an optional header row (columns then found by name, case-insensitive, 
 columns ignored; without one, by position), comma, semicolon, tab or whitespace
 separators, a UTF-8 byte-order mark, CRLF line ends, blank lines and '#' comments.
 
-Large files go through a fast engine (pyarrow if installed, else numpy.loadtxt); if it
-refuses the file, or the numbers are not all finite, a careful line-by-line pass finds
-the first bad field and names it.  That pass is also the parser of last resort, so the
-result never depends on which engine ran.
+Large files are memory-mapped (not copied into memory) and go through a fast engine
+(pyarrow if installed, else numpy.loadtxt); if it refuses the file, or the numbers are
+not all finite, a careful line-by-line pass finds the first bad field and names it.
+That pass is also the parser of last resort, so the result never depends on which
+engine ran.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import mmap
+import os
 import sys
 from dataclasses import dataclass
 from typing import Sequence
@@ -23,6 +26,7 @@ import numpy as np
 from .errors import DataError
 
 FAST_MIN_BYTES = 1 << 16  # below this the careful pass is fast enough on its own
+HEAD_BYTES = 1 << 16  # what the sniffer reads to find the separator and the header
 
 
 @dataclass(frozen=True)
@@ -104,26 +108,42 @@ def read_table(
     Raises:
         DataError: unreadable, unparsable or non-finite input, with file, line, column.
     """
-    name, raw = read_bytes(source)
-    raw = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    head = _head(name, raw)
+    mapped = _map(source)
+    name, raw = (source, mapped) if mapped is not None else read_bytes(source)
+    bom = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
+    head = _head(name, raw[bom : bom + HEAD_BYTES + 1] if mapped is not None else raw[bom:])
     layout = _sniff(name, head)
     used, wanted = _select(name, layout, list(columns), model, rename, list(optional))
-    start = len(head[: layout.body_offset].encode())
+    start = bom + len(head[: layout.body_offset].encode())
     values = None
     if len(raw) - start >= FAST_MIN_BYTES and raw.find(b"#", start) < 0:
         values = _fast_parse(memoryview(raw)[start:], layout, [j for j, _ in used])
         if values is not None and not np.all(np.isfinite(values)):
             values = None
     if values is None:
-        body = decode(name, raw)[layout.body_offset :]
+        body = decode(name, bytes(raw))[layout.body_offset :]
         values = _careful_parse(name, body, layout, used)
     if len(values) == 0:
         raise DataError(f"{name}: no data rows" + (" after the header" if layout.header else ""))
     return Table(name, tuple(wanted), values, layout.header is not None, layout.delimiter)
 
 
-def _head(name: str, raw: bytes, size: int = 1 << 16) -> str:
+def _map(source: str) -> mmap.mmap | None:
+    """A read-only map of a large regular file: the fast engines read it in place, and
+    only the careful pass (on bad input) copies it.  None for stdin, small files or errors."""
+    if source == "-":
+        return None
+    try:
+        with open(source, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size < FAST_MIN_BYTES:
+                return None
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None  # read_bytes names the problem
+    return mapped if mapped.find(b"\n", 0, HEAD_BYTES) >= 0 else None  # a sane first line
+
+
+def _head(name: str, raw: bytes, size: int = HEAD_BYTES) -> str:
     """The text of the first `size` bytes (whole lines) for sniffing; all of a small file."""
     if len(raw) <= size:
         return decode(name, raw)
@@ -263,8 +283,10 @@ def _arrow(body: memoryview, layout: _Layout, usecols: list[int]) -> np.ndarray 
         column, pos = table.column(j), 0
         if column.null_count:
             return None
-        for chunk in column.chunks:
-            out[j, pos : pos + len(chunk)] = chunk.to_numpy(zero_copy_only=True)
+        for chunk in column.chunks:  # the values buffer as is (to_numpy would load pandas)
+            data = chunk.buffers()[1]
+            out[j, pos : pos + len(chunk)] = np.frombuffer(
+                data, np.float64, count=len(chunk), offset=8 * chunk.offset)
             pos += len(chunk)
     return out.T
 
