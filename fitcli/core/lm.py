@@ -28,11 +28,17 @@ def lm_optimality(grad: np.ndarray, H: np.ndarray, cost: float) -> float:
     """max_j |cos(angle between r and column j of J)| (MINPACK's gtol measure)."""
     if cost <= 0.0:
         return 0.0
-    scale = np.sqrt(2.0 * cost * np.maximum(np.diag(H), 1e-300))
-    return float(np.max(np.abs(grad) / scale))
+    column_norms = np.sqrt(np.maximum(H.diagonal(), 1e-300))  # |J_j| sqrt(2/n)
+    return float(np.max(np.abs(grad) / column_norms)) / math.sqrt(2.0 * cost)
 
 
 MU0 = 1e-8  # initial damping, relative to each parameter's curvature
+
+
+def _damping_scale(scale: np.ndarray, H: np.ndarray) -> np.ndarray:
+    """D: the running maximum of diag(H), floored at 1e-12 of its largest entry."""
+    d = np.maximum(scale, H.diagonal())
+    return np.maximum(d, 1e-12 * float(d.max()) + 1e-300)
 
 
 def _solve(H, grad, mu, scale, params, gauge):
@@ -45,7 +51,7 @@ def _solve(H, grad, mu, scale, params, gauge):
     m = p + 1 if gauge else p
     A, rhs = np.zeros((m, m)), np.zeros(m)
     A[:p, :p] = H
-    A[range(p), range(p)] += mu * scale
+    A.reshape(-1)[: p * (m + 1) : m + 1] += mu * scale  # the diagonal of the H block
     rhs[:p] = -grad
     if gauge:
         A[:p, p] = A[p, :p] = params
@@ -78,8 +84,7 @@ def levenberg_marquardt(
                 status = Status.GTOL
                 break
             it += 1
-            scale = np.maximum(scale, np.diag(H))
-            scale = np.maximum(scale, 1e-12 * max(float(scale.max()), 1e-300))
+            scale = _damping_scale(scale, H)
             step = _solve(H, grad, mu, scale, params, gauge)
             if step is None or not np.all(np.isfinite(step)):
                 mu, nu = mu * nu, nu * 2.0

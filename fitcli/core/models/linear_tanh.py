@@ -191,15 +191,15 @@ def best_start(data, rng, grid: int = 32, sample: int = 2048) -> np.ndarray:
     if len(x) > sample:
         pick = rng.choice(len(x), sample, replace=False)
         x, y, l = x[pick], y[pick], l[pick]
-    candidates = [_least_squares_start(x, y, l)]
-    for angle in np.linspace(-np.pi / 2, np.pi / 2, grid + 1)[1:-1]:
-        k = np.tan(angle)
-        offsets = np.quantile(y - k * x, np.linspace(0.0, 1.0, grid))
-        candidates.extend((k, b) for b in offsets)
-    C = np.array(candidates)
-    Z = C[:, 0:1] * x + C[:, 1:2] - y
-    losses = np.mean((np.tanh(Z) - l) ** 2, axis=1)
-    return C[int(np.argmin(losses))]
+    k = np.tan(np.linspace(-np.pi / 2, np.pi / 2, grid + 1)[1:-1])
+    offsets = np.quantile(y - k[:, None] * x, np.linspace(0.0, 1.0, grid), axis=1).T
+    C = np.vstack([_least_squares_start(x, y, l),
+                   np.column_stack([np.repeat(k, grid), offsets.ravel()])])
+    Z = C[:, 0:1] * x + C[:, 1:2] - y  # one row per candidate line; in place from here
+    np.tanh(Z, out=Z)
+    Z -= l
+    np.square(Z, out=Z)
+    return C[int(np.argmin(Z.mean(axis=1)))]
 
 
 def _least_squares_start(x, y, l) -> tuple[float, float]:
