@@ -86,7 +86,7 @@ def levenberg_marquardt(
             it += 1
             scale = _damping_scale(scale, H)
             step = _solve(H, grad, mu, scale, params, gauge)
-            if step is None or not np.all(np.isfinite(step)):
+            if step is None or not math.isfinite(step @ step):  # NaN or inf anywhere
                 mu, nu = mu * nu, nu * 2.0
                 continue
             if step_small(step, params, tol.xtol):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 CHUNK = 8192  # points per block of the one-pass sums below: blocks stay in cache
@@ -18,7 +20,9 @@ def _blocks(n: int):
 
 def _centroid(points: np.ndarray) -> np.ndarray:
     """Column means (d,) of (n, d) points, in one pass whatever the memory layout."""
-    total, ones = np.zeros(points.shape[1]), np.ones(min(len(points), CHUNK))
+    if len(points) <= CHUNK:
+        return points.mean(axis=0)
+    total, ones = np.zeros(points.shape[1]), np.ones(CHUNK)
     for s, e in _blocks(len(points)):
         total += ones[: e - s] @ points[s:e]
     return total / len(points)
@@ -67,11 +71,11 @@ def affine_1d(values: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
         T (2, 2) acting on homogeneous (value, 1), and the normalised (n,) values.
     """
     mean = float(values.mean())
-    spread = float(values.std())
+    out = values - mean
+    spread = math.sqrt(float(out @ out) / len(out))
     if not spread > 1e-14 * max(abs(mean), 1e-300):
         raise DegenerateDataError(f"all {what} are equal: nothing to fit a map to")
     T = np.array([[1.0 / spread, -mean / spread], [0.0, 1.0]])
-    out = values - mean
     out /= spread
     return T, out
 
@@ -81,12 +85,16 @@ def moment_rank(points: np.ndarray, rtol: float = 1e-10) -> int:
     if len(points) < 2:
         return 0
     centroid = _centroid(points)
-    scatter = np.zeros((points.shape[1],) * 2)
-    buffer = np.empty((points.shape[1], min(len(points), CHUNK)))
-    for s, e in _blocks(len(points)):
-        centred = buffer[:, : e - s]
-        np.subtract(points[s:e].T, centroid[:, None], out=centred)
-        scatter += centred @ centred.T
+    if len(points) <= CHUNK:
+        centred = points - centroid
+        scatter = centred.T @ centred
+    else:
+        scatter = np.zeros((points.shape[1],) * 2)
+        buffer = np.empty((points.shape[1], CHUNK))
+        for s, e in _blocks(len(points)):
+            centred = buffer[:, : e - s]
+            np.subtract(points[s:e].T, centroid[:, None], out=centred)
+            scatter += centred @ centred.T
     # Eigenvalues of the scatter matrix are squared singular values: one pass, d x d.
     ev = np.linalg.eigvalsh(scatter)
     return int(np.sum(ev > rtol**2 * ev[-1])) if ev[-1] > 0 else 0

@@ -89,18 +89,23 @@ class Project3dKernel(Kernel):
         m = min(self.n, 8192)
         self._D = np.empty((10, m))
         self._D[3] = 1.0
+        self._held = (0, 0, 0)  # (s, e, rows) of the D rows the buffer holds
         self._N = np.empty((3, m))
         self._W = np.empty((7, m))
         self._t = np.empty((2, m))
 
     def _design(self, s, e, rows=4):
-        """The chunk's D rows 0..rows-1 (rows is 4 or 10), in the buffer."""
+        """The chunk's D rows 0..rows-1 (rows is 4 or 10), in the buffer; kept from the
+        last call when it was the same chunk (all the data, when it fits in one)."""
         D = self._D[:, : e - s]
+        if self._held[:2] == (s, e) and self._held[2] >= rows:
+            return D[:rows]
         D[0:3] = self.P[:, s:e]
         if rows > 4:
             np.multiply(D[0], D[0:3], out=D[4:7])
             np.multiply(D[1], D[1:3], out=D[7:9])
             np.multiply(D[2], D[2], out=D[9])
+        self._held = (s, e, rows)
         return D[:rows]
 
     def _residual_chunk(self, M, s, e, rows=4):
@@ -210,7 +215,8 @@ class Project3d(Model):
             return Frame(data, to_original=lambda p: p)
         T, uvn = similarity(uv, "image points")
         U, Xn = similarity(X, "world points")
-        T_inv = np.linalg.inv(T)
+        T_inv = np.diag([1.0 / T[0, 0], 1.0 / T[0, 0], 1.0])  # T's inverse: scale, then shift
+        T_inv[:2, 2] = -T[:2, 2] / T[0, 0]
 
         def to_original(p):
             return (T_inv @ p.reshape(3, 4) @ U).ravel()

@@ -75,17 +75,22 @@ class Ratio2dKernel(Kernel):
         m = min(self.n, 8192)
         self._D = np.empty((6, m))
         self._D[2] = 1.0
+        self._held = (0, 0, 0)  # (s, e, rows) of the D rows the buffer holds
         self._N = np.empty((2, m))
         self._W = np.empty((5, m))
         self._inv = np.empty(m)
 
     def _design(self, s, e, rows=3):
-        """The chunk's D rows 0..rows-1 (rows is 3 or 6), in the buffer."""
+        """The chunk's D rows 0..rows-1 (rows is 3 or 6), in the buffer; kept from the
+        last call when it was the same chunk (all the data, when it fits in one)."""
         D = self._D[:, : e - s]
+        if self._held[:2] == (s, e) and self._held[2] >= rows:
+            return D[:rows]
         D[0], D[1] = self.x[s:e], self.y[s:e]
         if rows > 3:
             np.multiply(D[0], D[0:2], out=D[3:5])
             np.multiply(D[1], D[1], out=D[5])
+        self._held = (s, e, rows)
         return D[:rows]
 
     def _residual_chunk(self, theta, s, e, rows=3):
@@ -170,7 +175,7 @@ class Ratio2d(Model):
             return Frame(data, to_original=lambda p: p)
         T, xy = similarity(np.vstack([x, y]).T, "points (x, y)")
         T1, ln = affine_1d(l, "ratios")
-        T1_inv = np.linalg.inv(T1)
+        T1_inv = np.array([[1.0 / T1[0, 0], -T1[0, 1] / T1[0, 0]], [0.0, 1.0]])
 
         def to_original(p):
             return (T1_inv @ p.reshape(2, 3) @ T).ravel()
