@@ -19,7 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import machine, split, write_csv  # noqa: E402
-from fits import conditioning, fit_row, fit_table, optimizer_table  # noqa: E402
+from fits import (conditioning, fit_row, fit_table, optimizer_table,  # noqa: E402
+                  stage_profile)
 from io_bench import cli_section, parse_section, pass_section  # noqa: E402
 from realdata import realdata_section  # noqa: E402
 
@@ -67,6 +68,8 @@ def main() -> None:
         refs = {r.model: r.reference_loss for r in rows if (r.model, r.n) in
                 {(name, len(d[0])) for name, d in mid.items()}}
         print("\n" + optimizer_table(mid, refs, 3))
+        for name in ("ratio2d", "project3d"):
+            print("\n" + stage_profile(name, data[name, 100]))
         print("\n" + conditioning(data["project3d", 10_000], refs["project3d"], 2000))
         parse_text, parse = parse_section(csv, 3)
         print("\n" + parse_text)

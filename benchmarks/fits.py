@@ -114,3 +114,39 @@ def _tangent_condition(H: np.ndarray) -> float:
     """max/min eigenvalue of H off its gauge null direction (H params = 0)."""
     ev = np.linalg.eigvalsh(H)
     return float(ev[-1] / ev[1])
+
+
+def stage_profile(name: str, data: tuple, repeat: int = 300) -> str:
+    """Where a small fit's time goes, stage by stage (median microseconds per call), with
+    the peer's least_squares call alone beside it: at small n both are fixed costs."""
+    from fitcli.core.fit import _Seeded
+    from peers import PROBLEMS
+
+    model = MODELS[name]
+    frame = model.frame(data, True)
+    kernel = model.kernel(*frame.data)
+    start = model.normalize(model.start(kernel, frame.data, "dlt", _Seeded(0)))
+    out = levenberg_marquardt(kernel, start, model.normalize, model.gauge, 200, Tolerances())
+    residuals, jacobian = PROBLEMS[name](*frame.data)
+    stages = {
+        "check (degeneracy)": lambda: model.check(data),
+        "frame (Hartley normalisation)": lambda: model.frame(data, True),
+        "kernel + DLT start": lambda: model.start(model.kernel(*frame.data), frame.data, "dlt",
+                                                  None),
+        f"LM ({out.n_iter} iterations)": lambda: levenberg_marquardt(
+            kernel, start, model.normalize, model.gauge, 200, Tolerances()),
+        "  of which one pass (normal)": lambda: kernel.normal(start),
+        "canonical form": lambda: model.canonical(frame.to_original(out.params), data),
+        "whole fit()": lambda: fit(name, data),
+        "peer: least_squares call alone": lambda: _least_squares(residuals, jacobian, start),
+    }
+    rows = [[label, f"{timed(f, repeat)[0] * 1e6:.1f}"] for label, f in stages.items()]
+    return table(["stage", "us"], rows, f"Where a {name} fit of n = {len(data[0])} spends "
+                 "its time (shared with the peer: frame, kernel + DLT start)")
+
+
+def _least_squares(residuals, jacobian, start):
+    from scipy.optimize import least_squares
+
+    return least_squares(residuals, start, jac=jacobian, method="lm",
+                         ftol=1e-10, xtol=1e-10, gtol=1e-10)
