@@ -21,7 +21,7 @@ def _blocks(n: int):
 def _centroid(points: np.ndarray) -> np.ndarray:
     """Column means (d,) of (n, d) points, in one pass whatever the memory layout."""
     if len(points) <= CHUNK:
-        return points.mean(axis=0)
+        return np.add.reduce(points, axis=0) / len(points)
     total, ones = np.zeros(points.shape[1]), np.ones(CHUNK)
     for s, e in _blocks(len(points)):
         total += ones[: e - s] @ points[s:e]
@@ -70,7 +70,7 @@ def affine_1d(values: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         T (2, 2) acting on homogeneous (value, 1), and the normalised (n,) values.
     """
-    mean = float(values.mean())
+    mean = float(np.add.reduce(values)) / len(values)
     out = values - mean
     spread = math.sqrt(float(out @ out) / len(out))
     if not spread > 1e-14 * max(abs(mean), 1e-300):

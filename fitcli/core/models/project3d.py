@@ -65,15 +65,19 @@ def _sym4(s: np.ndarray) -> np.ndarray:
     return s[_SYM4]
 
 
+# _gram as one gather: block (i, j) of G is sign * _sym4(vector k) of (s1, su, sv, suv);
+# the two zero blocks read a trailing 0.
+_BLOCKS = {(0, 0): (0, 1.0), (1, 1): (0, 1.0), (0, 2): (1, -1.0), (2, 0): (1, -1.0),
+           (1, 2): (2, -1.0), (2, 1): (2, -1.0), (2, 2): (3, 1.0)}
+_GRAM_INDEX, _GRAM_SIGN = np.full((12, 12), 40), np.zeros((12, 12))
+for (_i, _j), (_k, _sign) in _BLOCKS.items():
+    _GRAM_INDEX[4 * _i : 4 * _i + 4, 4 * _j : 4 * _j + 4] = 10 * _k + _SYM4
+    _GRAM_SIGN[4 * _i : 4 * _i + 4, 4 * _j : 4 * _j + 4] = _sign
+
+
 def _gram(s1, su, sv, suv) -> np.ndarray:
     """The 12x12 matrix [[S1, 0, -Su], [0, S1, -Sv], [-Su, -Sv, Suv]] from 10-vectors."""
-    S1, Su, Sv = _sym4(s1), _sym4(su), _sym4(sv)
-    G = np.zeros((12, 12))
-    G[0:4, 0:4] = G[4:8, 4:8] = S1
-    G[0:4, 8:12] = G[8:12, 0:4] = -Su
-    G[4:8, 8:12] = G[8:12, 4:8] = -Sv
-    G[8:12, 8:12] = _sym4(suv)
-    return G
+    return np.concatenate([s1, su, sv, suv, [0.0]])[_GRAM_INDEX] * _GRAM_SIGN
 
 
 class Project3dKernel(Kernel):

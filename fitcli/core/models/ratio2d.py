@@ -53,14 +53,14 @@ def _sym3(s: np.ndarray) -> np.ndarray:
     return s[_SYM3]
 
 
+# _gram as one gather: block (i, j) of G is sign * _sym3(vector k) of (s1, sl, sll).
+_GRAM_INDEX = np.block([[_SYM3, 6 + _SYM3], [6 + _SYM3, 12 + _SYM3]])
+_GRAM_SIGN = np.kron([[1.0, -1.0], [-1.0, 1.0]], np.ones((3, 3)))
+
+
 def _gram(s1, sl, sll) -> np.ndarray:
     """The 6x6 matrix [[S1, -Sl], [-Sl, Sll]] from 6-vectors of weighted moments."""
-    S1, Sl = _sym3(s1), _sym3(sl)
-    G = np.empty((6, 6))
-    G[0:3, 0:3] = S1
-    G[0:3, 3:6] = G[3:6, 0:3] = -Sl
-    G[3:6, 3:6] = _sym3(sll)
-    return G
+    return np.concatenate([s1, sl, sll])[_GRAM_INDEX] * _GRAM_SIGN
 
 
 class Ratio2dKernel(Kernel):
