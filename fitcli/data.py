@@ -4,16 +4,19 @@ Accepted: an optional header row (columns then found by name, case-insensitive, 
 columns ignored; without one, by position), comma, semicolon, tab or whitespace
 separators, a UTF-8 byte-order mark, CRLF line ends, blank lines and '#' comments.
 
-Large files go through a fast engine (pyarrow if installed, else numpy.loadtxt); if it
-refuses the file, or the numbers are not all finite, a careful line-by-line pass finds
-the first bad field and names it.  That pass is also the parser of last resort, so the
-result never depends on which engine ran.
+Large files are memory-mapped (not copied into memory) and go through a fast engine
+(pyarrow if installed, else numpy.loadtxt); if it refuses the file, or the numbers are
+not all finite, a careful line-by-line pass finds the first bad field and names it.
+That pass is also the parser of last resort, so the result never depends on which
+engine ran.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import mmap
+import os
 import sys
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,6 +28,7 @@ from .errors import DataError
 from .text_columns import arrow_text, encode_tokens, row_lines, unquote
 
 FAST_MIN_BYTES = 1 << 16  # below this the careful pass is fast enough on its own
+HEAD_BYTES = 1 << 16  # what the sniffer reads to find the separator and the header
 
 
 @dataclass(frozen=True)
@@ -118,12 +122,13 @@ def read_table(
     Raises:
         DataError: unreadable, unparsable or non-finite input, with file, line, column.
     """
-    name, raw = read_bytes(source)
-    raw = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    head = _head(name, raw)
+    mapped = _map(source)
+    name, raw = (source, mapped) if mapped is not None else read_bytes(source)
+    bom = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
+    head = _head(name, raw[bom : bom + HEAD_BYTES + 1] if mapped is not None else raw[bom:])
     layout = _sniff(name, head)
     used, wanted = _select(name, layout, list(columns), model, rename, list(optional))
-    start = len(head[: layout.body_offset].encode())
+    start = bom + len(head[: layout.body_offset].encode())
     text = [i for i, c in enumerate(wanted) if c in text_columns]
     parsed = None
     if len(raw) - start >= FAST_MIN_BYTES and raw.find(b"#", start) < 0:
@@ -134,7 +139,7 @@ def read_table(
             n = len(parsed[0])
             parsed = (*parsed, cache(lambda: row_lines(raw, start, layout.body_line, n)))
     if parsed is None:
-        body = decode(name, raw)[layout.body_offset :]
+        body = decode(name, bytes(raw))[layout.body_offset :]
         parsed = _careful_parse(name, body, layout, used, text)
     values, levels, lines = parsed
     if len(values) == 0:
@@ -144,7 +149,22 @@ def read_table(
                  levels, lines)
 
 
-def _head(name: str, raw: bytes, size: int = 1 << 16) -> str:
+def _map(source: str) -> mmap.mmap | None:
+    """A read-only map of a large regular file: the fast engines read it in place, and
+    only the careful pass (on bad input) copies it.  None for stdin, small files or errors."""
+    if source == "-":
+        return None
+    try:
+        with open(source, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size < FAST_MIN_BYTES:
+                return None
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None  # read_bytes names the problem
+    return mapped if mapped.find(b"\n", 0, HEAD_BYTES) >= 0 else None  # a sane first line
+
+
+def _head(name: str, raw: bytes, size: int = HEAD_BYTES) -> str:
     """The text of the first `size` bytes (whole lines) for sniffing; all of a small file."""
     if len(raw) <= size:
         return decode(name, raw)
@@ -293,8 +313,10 @@ def _arrow(body: memoryview, layout: _Layout, usecols: list[int], text: list[int
             out[j], found = decoded
             levels.update({j: found} if found else {})
             continue
-        for chunk in column.chunks:
-            out[j, pos : pos + len(chunk)] = chunk.to_numpy(zero_copy_only=True)
+        for chunk in column.chunks:  # the values buffer as is (to_numpy would load pandas)
+            data = chunk.buffers()[1]
+            out[j, pos : pos + len(chunk)] = np.frombuffer(
+                data, np.float64, count=len(chunk), offset=8 * chunk.offset)
             pos += len(chunk)
     return out.T, levels
 

@@ -63,7 +63,7 @@ def fit(
     model.check(data)
     frame = model.frame(data, normalize, **options)
     kernel = model.kernel(*frame.data)
-    params = model.normalize(model.start(kernel, frame.data, init, np.random.default_rng(seed)))
+    params = model.normalize(model.start(kernel, frame.data, init, _Seeded(seed)))
     if loss is not None:
         kernel = robust_kernel(model, frame.data, loss, frame.cost_scale)
     if callback is not None:
@@ -94,6 +94,19 @@ def fit(
         history=tuple(c * frame.cost_scale for c in outcome.history),
         extra=extra,
     )
+
+
+class _Seeded:
+    """np.random.default_rng(seed), built on first use: most starts never draw, and
+    building a generator costs as much as a small fit's Levenberg-Marquardt step."""
+
+    def __init__(self, seed: int):
+        self._seed, self._rng = seed, None
+
+    def __getattr__(self, name: str):
+        if self._rng is None:
+            self._rng = np.random.default_rng(self._seed)
+        return getattr(self._rng, name)
 
 
 def _with_figures(callback: Callback, model: Model, data) -> Callback:

@@ -5,6 +5,11 @@ Each iteration is one pass over the data: the kernel returns the loss, the gradi
 accepted step needs no second pass.  For a model with a scale gauge (params and s*params
 give the same residuals) J params = 0 and H is singular along params; the step is solved
 in the tangent space of the unit sphere and retracted onto it.
+
+The damping is Marquardt's, mu * D with D the largest diag(H) seen so far (as MINPACK
+scales its trust region), so a weakly determined parameter (say the depth terms of
+nearly coplanar points) is damped on its own scale; it starts small (MU0) because the
+closed-form starts are close to the optimum, and grows as soon as a step fails.
 """
 
 from __future__ import annotations
@@ -23,18 +28,35 @@ def lm_optimality(grad: np.ndarray, H: np.ndarray, cost: float) -> float:
     """max_j |cos(angle between r and column j of J)| (MINPACK's gtol measure)."""
     if cost <= 0.0:
         return 0.0
-    scale = np.sqrt(2.0 * cost * np.maximum(np.diag(H), 1e-300))
-    return float(np.max(np.abs(grad) / scale))
+    column_norms = np.sqrt(np.maximum(H.diagonal(), 1e-300))  # |J_j| sqrt(2/n)
+    return float(np.max(np.abs(grad) / column_norms)) / math.sqrt(2.0 * cost)
 
 
-def _solve(H, grad, mu, params, gauge):
-    """Step of (H + mu I) d = -g, restricted to params-perpendicular if gauge."""
+MU0 = 1e-8  # initial damping, relative to each parameter's curvature
+
+
+def _damping_scale(scale: np.ndarray, H: np.ndarray) -> np.ndarray:
+    """D: the running maximum of diag(H), floored at 1e-12 of its largest entry."""
+    d = np.maximum(scale, H.diagonal())
+    return np.maximum(d, 1e-12 * float(d.max()) + 1e-300)
+
+
+def _solve(H, grad, mu, scale, params, gauge):
+    """Step d of (H + mu diag(scale)) d = -g; with a gauge, subject to params . d = 0.
+
+    The constraint keeps the step in the tangent space of the unit sphere: it is solved
+    as the (p+1) x (p+1) system [[A, params], [params^T, 0]] [d; lambda] = [-g; 0].
+    """
     p = len(grad)
-    A = H + mu * np.eye(p)
-    if gauge:  # H params = 0 and g . params = 0: pin the radial direction to zero
-        A += (np.trace(H) / p + 1.0 - mu) * np.outer(params, params)
+    m = p + 1 if gauge else p
+    A, rhs = np.zeros((m, m)), np.zeros(m)
+    A[:p, :p] = H
+    A.reshape(-1)[: p * (m + 1) : m + 1] += mu * scale  # the diagonal of the H block
+    rhs[:p] = -grad
+    if gauge:
+        A[:p, p] = A[p, :p] = params
     try:
-        return np.linalg.solve(A, -grad)
+        return np.linalg.solve(A, rhs)[:p]
     except np.linalg.LinAlgError:
         return None
 
@@ -54,7 +76,7 @@ def levenberg_marquardt(
     cost, grad, H = kernel.normal(params)
     if not math.isfinite(cost):
         return Outcome(params, cost, math.nan, 0, Status.NON_FINITE, (cost,))
-    mu, nu = 1e-3 * max(float(np.max(np.diag(H))), 1e-12), 2.0
+    mu, nu, scale = MU0, 2.0, np.zeros(len(params))
     best, history, status, it = Best(params, cost, grad), [cost], Status.MAX_ITER, 0
     try:
         while it < max_iter:
@@ -62,8 +84,9 @@ def levenberg_marquardt(
                 status = Status.GTOL
                 break
             it += 1
-            step = _solve(H, grad, mu, params, gauge)
-            if step is None or not np.all(np.isfinite(step)):
+            scale = _damping_scale(scale, H)
+            step = _solve(H, grad, mu, scale, params, gauge)
+            if step is None or not math.isfinite(step @ step):  # NaN or inf anywhere
                 mu, nu = mu * nu, nu * 2.0
                 continue
             if step_small(step, params, tol.xtol):

@@ -53,7 +53,8 @@ def optimality(grad: np.ndarray, cost: float) -> float:
 
 
 def step_small(step: np.ndarray, params: np.ndarray, xtol: float) -> bool:
-    return float(np.linalg.norm(step)) <= xtol * (float(np.linalg.norm(params)) + xtol)
+    """|step| <= xtol (|params| + xtol): relative to the parameters, so free of their scale."""
+    return math.sqrt(step @ step) <= xtol * (math.sqrt(params @ params) + xtol)
 
 
 def loss_settled(old: float, new: float, tol: Tolerances) -> bool:

@@ -2,38 +2,66 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+CHUNK = 8192  # points per block of the one-pass sums below: blocks stay in cache
 
 
 class DegenerateDataError(ValueError):
     """The data cannot determine the model (too few distinct points, a plane, a line...)."""
 
 
+def _blocks(n: int):
+    for start in range(0, n, CHUNK):
+        yield start, min(n, start + CHUNK)
+
+
+def _centroid(points: np.ndarray) -> np.ndarray:
+    """Column means (d,) of (n, d) points, in one pass whatever the memory layout."""
+    if len(points) <= CHUNK:
+        return np.add.reduce(points, axis=0) / len(points)
+    total, ones = np.zeros(points.shape[1]), np.ones(CHUNK)
+    for s, e in _blocks(len(points)):
+        total += ones[: e - s] @ points[s:e]
+    return total / len(points)
+
+
 def similarity(points: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Isotropic normalisation: centroid to the origin, mean distance sqrt(d).
+
+    The points are centred before they are scaled, so coordinates far from the origin
+    (e.g. survey coordinates offset by 1e5) keep their digits.
 
     Args:
         points: (n, d) coordinates.
         what: how to name the points in an error message.
 
     Returns:
-        T (d+1, d+1), the homogeneous similarity, and the normalised (n, d) points.
+        T (d+1, d+1), the homogeneous similarity, and the normalised (n, d) points,
+        column-major (each coordinate contiguous).
 
     Raises:
         DegenerateDataError: all points coincide.
     """
     n, d = points.shape
-    centroid = points.mean(axis=0)
-    centred = points - centroid
-    mean_dist = float(np.sqrt(np.einsum("ij,ij->i", centred, centred)).mean())
+    centroid = _centroid(points)
+    rows = np.empty((d, n))
+    np.subtract(points.T, centroid[:, None], out=rows)
+    total = 0.0
+    for s, e in _blocks(n):
+        block = rows[:, s:e]
+        total += float(np.sqrt(np.einsum("ij,ij->j", block, block)).sum())
+    mean_dist = total / n
     if not mean_dist > 0.0 or mean_dist <= 1e-14 * float(np.abs(centroid).max(initial=0.0)):
         raise DegenerateDataError(f"all {what} are identical: nothing to fit a map to")
     scale = np.sqrt(d) / mean_dist
     T = np.eye(d + 1)
     T[:d, :d] *= scale
     T[:d, d] = -scale * centroid
-    centred *= scale
-    return T, centred
+    rows *= scale
+    return T, rows.T
 
 
 def affine_1d(values: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -42,19 +70,31 @@ def affine_1d(values: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         T (2, 2) acting on homogeneous (value, 1), and the normalised (n,) values.
     """
-    mean = float(values.mean())
-    spread = float(values.std())
+    mean = float(np.add.reduce(values)) / len(values)
+    out = values - mean
+    spread = math.sqrt(float(out @ out) / len(out))
     if not spread > 1e-14 * max(abs(mean), 1e-300):
         raise DegenerateDataError(f"all {what} are equal: nothing to fit a map to")
     T = np.array([[1.0 / spread, -mean / spread], [0.0, 1.0]])
-    return T, (values - mean) / spread
+    out /= spread
+    return T, out
 
 
 def moment_rank(points: np.ndarray, rtol: float = 1e-10) -> int:
     """Affine rank of normalised points (n, d): 0 identical, 1 on a line, 2 on a plane..."""
     if len(points) < 2:
         return 0
-    centred = points - points.mean(axis=0)
+    centroid = _centroid(points)
+    if len(points) <= CHUNK:
+        centred = points - centroid
+        scatter = centred.T @ centred
+    else:
+        scatter = np.zeros((points.shape[1],) * 2)
+        buffer = np.empty((points.shape[1], CHUNK))
+        for s, e in _blocks(len(points)):
+            centred = buffer[:, : e - s]
+            np.subtract(points[s:e].T, centroid[:, None], out=centred)
+            scatter += centred @ centred.T
     # Eigenvalues of the scatter matrix are squared singular values: one pass, d x d.
-    ev = np.linalg.eigvalsh(centred.T @ centred)
+    ev = np.linalg.eigvalsh(scatter)
     return int(np.sum(ev > rtol**2 * ev[-1])) if ev[-1] > 0 else 0

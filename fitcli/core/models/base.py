@@ -8,6 +8,7 @@ chunks without ever forming the (n*m, p) Jacobian.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
@@ -67,7 +68,7 @@ class Frame:
 
 def unit(params: np.ndarray) -> np.ndarray:
     """Scale to unit Euclidean norm (the gauge of a homogeneous model)."""
-    return params / np.linalg.norm(params)
+    return params / math.sqrt(params @ params)
 
 
 class Model:

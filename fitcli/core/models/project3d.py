@@ -55,50 +55,68 @@ def jacobian(params: np.ndarray, X: np.ndarray, uv: np.ndarray) -> np.ndarray:
     return J.reshape(-1, 12)
 
 
+_SYM4 = np.empty((4, 4), dtype=np.intp)
+for (_a, _b), _row in zip(_PAIRS, _PRODUCT_ROW):
+    _SYM4[_a, _b] = _SYM4[_b, _a] = _row
+
+
 def _sym4(s: np.ndarray) -> np.ndarray:
     """4x4 sum of w P P^T from its 10 distinct entries s (ordered as D's rows)."""
-    S = np.empty((4, 4))
-    for (a, b), row in zip(_PAIRS, _PRODUCT_ROW):
-        S[a, b] = S[b, a] = s[row]
-    return S
+    return s[_SYM4]
+
+
+# _gram as one gather: block (i, j) of G is sign * _sym4(vector k) of (s1, su, sv, suv);
+# the two zero blocks read a trailing 0.
+_BLOCKS = {(0, 0): (0, 1.0), (1, 1): (0, 1.0), (0, 2): (1, -1.0), (2, 0): (1, -1.0),
+           (1, 2): (2, -1.0), (2, 1): (2, -1.0), (2, 2): (3, 1.0)}
+_GRAM_INDEX, _GRAM_SIGN = np.full((12, 12), 40), np.zeros((12, 12))
+for (_i, _j), (_k, _sign) in _BLOCKS.items():
+    _GRAM_INDEX[4 * _i : 4 * _i + 4, 4 * _j : 4 * _j + 4] = 10 * _k + _SYM4
+    _GRAM_SIGN[4 * _i : 4 * _i + 4, 4 * _j : 4 * _j + 4] = _sign
 
 
 def _gram(s1, su, sv, suv) -> np.ndarray:
     """The 12x12 matrix [[S1, 0, -Su], [0, S1, -Sv], [-Su, -Sv, Suv]] from 10-vectors."""
-    S1, Su, Sv = _sym4(s1), _sym4(su), _sym4(sv)
-    G = np.zeros((12, 12))
-    G[0:4, 0:4] = G[4:8, 4:8] = S1
-    G[0:4, 8:12] = G[8:12, 0:4] = -Su
-    G[4:8, 8:12] = G[8:12, 4:8] = -Sv
-    G[8:12, 8:12] = _sym4(suv)
-    return G
+    return np.concatenate([s1, su, sv, suv, [0.0]])[_GRAM_INDEX] * _GRAM_SIGN
 
 
 class Project3dKernel(Kernel):
-    """Holds D (10, n) = (X, Y, Z, 1, XX, XY, XZ, YY, YZ, ZZ) so that every weighted
-    sum  sum_i w_i P_i P_i^T  needed for J^T J is one small matrix product."""
+    """Streams the points in chunks.  Per chunk, D (10, m) = (X, Y, Z, 1, XX, XY, XZ, YY,
+    YZ, ZZ) is built in a cache-sized buffer, so every weighted sum  sum_i w_i P_i P_i^T
+    needed for J^T J is one small matrix product; the points themselves are held once."""
 
     def __init__(self, X: np.ndarray, uv: np.ndarray):
         super().__init__(len(X))
-        n = self.n
-        D = np.empty((10, n))
-        D[0:3] = X.T
-        D[3] = 1.0
-        D[4], D[5], D[6] = D[0] * D[0], D[0] * D[1], D[0] * D[2]
-        D[7], D[8], D[9] = D[1] * D[1], D[1] * D[2], D[2] * D[2]
-        self.D = D
+        self.P = np.ascontiguousarray(X.T)  # (3, n): a view when X is column-major
         self.u = np.ascontiguousarray(uv[:, 0])
         self.v = np.ascontiguousarray(uv[:, 1])
-        m = min(n, 8192)
+        m = min(self.n, 8192)
+        self._D = np.empty((10, m))
+        self._D[3] = 1.0
+        self._held = (0, 0, 0)  # (s, e, rows) of the D rows the buffer holds
         self._N = np.empty((3, m))
         self._W = np.empty((7, m))
         self._t = np.empty((2, m))
 
-    def _residual_chunk(self, M, s, e):
-        """Fill the chunk's N = M P, inv = 1/nz, u_hat, v_hat, ru, rv; return ru, rv."""
+    def _design(self, s, e, rows=4):
+        """The chunk's D rows 0..rows-1 (rows is 4 or 10), in the buffer; kept from the
+        last call when it was the same chunk (all the data, when it fits in one)."""
+        D = self._D[:, : e - s]
+        if self._held[:2] == (s, e) and self._held[2] >= rows:
+            return D[:rows]
+        D[0:3] = self.P[:, s:e]
+        if rows > 4:
+            np.multiply(D[0], D[0:3], out=D[4:7])
+            np.multiply(D[1], D[1:3], out=D[7:9])
+            np.multiply(D[2], D[2], out=D[9])
+        self._held = (s, e, rows)
+        return D[:rows]
+
+    def _residual_chunk(self, M, s, e, rows=4):
+        """Fill the chunk's D (`rows` rows), N = M P, inv = 1/nz, u_hat, v_hat, ru, rv."""
         m = e - s
         N, W, t = self._N[:, :m], self._W[:, :m], self._t[:, :m]
-        np.matmul(M, self.D[0:4, s:e], out=N)
+        np.matmul(M, self._design(s, e, rows)[0:4], out=N)
         inv = t[0]
         np.divide(1.0, N[2], out=inv)
         N[0] *= inv
@@ -133,7 +151,7 @@ class Project3dKernel(Kernel):
                 uh, vh, inv, ru, rv = self._residual_chunk(M, s, e)
                 total += ru @ ru + rv @ rv
                 self._gradient_weights(uh, vh, inv, ru, rv, self._t[1, : e - s])
-                G += self._W[0:3, : e - s] @ self.D[0:4, s:e].T
+                G += self._W[0:3, : e - s] @ self._D[0:4, : e - s].T
         return total / self.n, (2.0 / self.n) * G.ravel()
 
     def _normal(self, params):
@@ -141,7 +159,7 @@ class Project3dKernel(Kernel):
         with np.errstate(all="ignore"):
             for s, e in self.chunks():
                 m = e - s
-                uh, vh, inv, ru, rv = self._residual_chunk(M, s, e)
+                uh, vh, inv, ru, rv = self._residual_chunk(M, s, e, 10)
                 total += ru @ ru + rv @ rv
                 W, tmp = self._W[:, :m], self._t[1, :m]
                 self._gradient_weights(uh, vh, inv, ru, rv, tmp)
@@ -152,7 +170,7 @@ class Project3dKernel(Kernel):
                 np.multiply(vh, vh, out=W[6])
                 W[6] += tmp
                 W[6] *= W[3]
-                S += W @ self.D[:, s:e].T
+                S += W @ self._D[:, :m].T
         n = self.n
         grad = (2.0 / n) * S[0:3, 0:4].ravel()
         return total / n, grad, (2.0 / n) * _gram(S[3], S[4], S[5], S[6])
@@ -162,13 +180,14 @@ class Project3dKernel(Kernel):
         S = np.zeros((4, 10))
         W = np.empty((4, min(self.n, 8192)))
         for s, e in self.chunks():
+            D = self._design(s, e, 10)
             w = W[:, : e - s]
             u, v = self.u[s:e], self.v[s:e]
             w[0] = 1.0
             w[1], w[2] = u, v
             np.multiply(u, u, out=w[3])
             w[3] += v * v
-            S += w @ self.D[:, s:e].T
+            S += w @ D.T
         return _gram(*S)
 
 
@@ -183,7 +202,7 @@ class Project3d(Model):
     inits = ("dlt", "identity", "random")
 
     def split(self, table):
-        return (np.ascontiguousarray(table[:, 0:3]), np.ascontiguousarray(table[:, 3:5])), []
+        return (table[:, 0:3], table[:, 3:5]), []  # views: no copy of a million-row table
 
     def residuals(self, params, X, uv):
         return residuals(params, X, uv)
@@ -200,7 +219,8 @@ class Project3d(Model):
             return Frame(data, to_original=lambda p: p)
         T, uvn = similarity(uv, "image points")
         U, Xn = similarity(X, "world points")
-        T_inv = np.linalg.inv(T)
+        T_inv = np.diag([1.0 / T[0, 0], 1.0 / T[0, 0], 1.0])  # T's inverse: scale, then shift
+        T_inv[:2, 2] = -T[:2, 2] / T[0, 0]
 
         def to_original(p):
             return (T_inv @ p.reshape(3, 4) @ U).ravel()

@@ -44,42 +44,59 @@ def jacobian(params, x, y, l):
     return np.hstack([q, -r_hat[:, None] * q])
 
 
+_SYM3 = np.empty((3, 3), dtype=np.intp)
+for (_i, _j), _row in zip(_PAIRS, _PRODUCT_ROW):
+    _SYM3[_i, _j] = _SYM3[_j, _i] = _row
+
+
 def _sym3(s: np.ndarray) -> np.ndarray:
-    S = np.empty((3, 3))
-    for (i, j), row in zip(_PAIRS, _PRODUCT_ROW):
-        S[i, j] = S[j, i] = s[row]
-    return S
+    return s[_SYM3]
+
+
+# _gram as one gather: block (i, j) of G is sign * _sym3(vector k) of (s1, sl, sll).
+_GRAM_INDEX = np.block([[_SYM3, 6 + _SYM3], [6 + _SYM3, 12 + _SYM3]])
+_GRAM_SIGN = np.kron([[1.0, -1.0], [-1.0, 1.0]], np.ones((3, 3)))
 
 
 def _gram(s1, sl, sll) -> np.ndarray:
     """The 6x6 matrix [[S1, -Sl], [-Sl, Sll]] from 6-vectors of weighted moments."""
-    S1, Sl = _sym3(s1), _sym3(sl)
-    G = np.empty((6, 6))
-    G[0:3, 0:3] = S1
-    G[0:3, 3:6] = G[3:6, 0:3] = -Sl
-    G[3:6, 3:6] = _sym3(sll)
-    return G
+    return np.concatenate([s1, sl, sll])[_GRAM_INDEX] * _GRAM_SIGN
 
 
 class Ratio2dKernel(Kernel):
-    """Holds D (6, n) = (x, y, 1, xx, xy, yy); J^T J is one small product per chunk."""
+    """Streams the points in chunks.  Per chunk, D (6, m) = (x, y, 1, xx, xy, yy) is built
+    in a cache-sized buffer, so J^T J is one small product per chunk; the points themselves
+    are held once, as given."""
 
     def __init__(self, x, y, l):
         super().__init__(len(x))
-        D = np.empty((6, self.n))
-        D[0], D[1], D[2] = x, y, 1.0
-        D[3], D[4], D[5] = D[0] * D[0], D[0] * D[1], D[1] * D[1]
-        self.D = D
+        self.x, self.y = np.ascontiguousarray(x), np.ascontiguousarray(y)
         self.l = np.ascontiguousarray(l)
         m = min(self.n, 8192)
+        self._D = np.empty((6, m))
+        self._D[2] = 1.0
+        self._held = (0, 0, 0)  # (s, e, rows) of the D rows the buffer holds
         self._N = np.empty((2, m))
         self._W = np.empty((5, m))
         self._inv = np.empty(m)
 
-    def _residual_chunk(self, theta, s, e):
+    def _design(self, s, e, rows=3):
+        """The chunk's D rows 0..rows-1 (rows is 3 or 6), in the buffer; kept from the
+        last call when it was the same chunk (all the data, when it fits in one)."""
+        D = self._D[:, : e - s]
+        if self._held[:2] == (s, e) and self._held[2] >= rows:
+            return D[:rows]
+        D[0], D[1] = self.x[s:e], self.y[s:e]
+        if rows > 3:
+            np.multiply(D[0], D[0:2], out=D[3:5])
+            np.multiply(D[1], D[1], out=D[5])
+        self._held = (s, e, rows)
+        return D[:rows]
+
+    def _residual_chunk(self, theta, s, e, rows=3):
         m = e - s
         N, inv, r = self._N[:, :m], self._inv[:m], self._W[0, :m]
-        np.matmul(theta, self.D[0:3, s:e], out=N)
+        np.matmul(theta, self._design(s, e, rows)[0:3], out=N)
         np.divide(1.0, N[1], out=inv)
         N[0] *= inv
         np.subtract(N[0], self.l[s:e], out=r)
@@ -111,16 +128,16 @@ class Ratio2dKernel(Kernel):
             for s, e in self.chunks():
                 rh, inv, r = self._residual_chunk(theta, s, e)
                 total += r @ r
-                G += self._weights(rh, inv, r, 2) @ self.D[0:3, s:e].T
+                G += self._weights(rh, inv, r, 2) @ self._D[0:3, : e - s].T
         return total / self.n, (2.0 / self.n) * G.ravel()
 
     def _normal(self, params):
         theta, total, S = params.reshape(2, 3), 0.0, np.zeros((5, 6))
         with np.errstate(all="ignore"):
             for s, e in self.chunks():
-                rh, inv, r = self._residual_chunk(theta, s, e)
+                rh, inv, r = self._residual_chunk(theta, s, e, 6)
                 total += r @ r
-                S += self._weights(rh, inv, r, 5) @ self.D[:, s:e].T
+                S += self._weights(rh, inv, r, 5) @ self._D[:, : e - s].T
         n = self.n
         return total / n, (2.0 / n) * S[0:2, 0:3].ravel(), (2.0 / n) * _gram(S[2], S[3], S[4])
 
@@ -129,7 +146,7 @@ class Ratio2dKernel(Kernel):
         S = np.zeros((3, 6))
         for s, e in self.chunks():
             l = self.l[s:e]
-            S += np.stack([np.ones_like(l), l, l * l]) @ self.D[:, s:e].T
+            S += np.stack([np.ones_like(l), l, l * l]) @ self._design(s, e, 6).T
         return _gram(*S)
 
 
@@ -156,9 +173,9 @@ class Ratio2d(Model):
         x, y, l = data
         if not normalize:
             return Frame(data, to_original=lambda p: p)
-        T, xy = similarity(np.column_stack([x, y]), "points (x, y)")
+        T, xy = similarity(np.vstack([x, y]).T, "points (x, y)")
         T1, ln = affine_1d(l, "ratios")
-        T1_inv = np.linalg.inv(T1)
+        T1_inv = np.array([[1.0 / T1[0, 0], -T1[0, 1] / T1[0, 0]], [0.0, 1.0]])
 
         def to_original(p):
             return (T1_inv @ p.reshape(2, 3) @ T).ravel()
@@ -168,7 +185,7 @@ class Ratio2d(Model):
 
     def check(self, data):
         super().check(data)
-        rank = moment_rank(np.column_stack(data[:2]))
+        rank = moment_rank(np.vstack(data[:2]).T)
         if rank < 2:
             shape = "are all the same point" if rank == 0 else "lie on one line"
             raise DegenerateDataError(

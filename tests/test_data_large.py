@@ -1,0 +1,80 @@
+"""Large CSV files take the memory-mapped fast path; it must agree with the careful
+pass on every layout it accepts, and leave every error to it."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fitcli.data as data_module
+from fitcli.data import read_table
+from fitcli.errors import DataError
+
+COLS = ("X", "Y", "Z", "u", "v")
+
+
+def big_text(rng, n=5000, sep=",", newline="\n"):
+    values = rng.normal(0, 1e3, (n, 5))
+    lines = [sep.join(COLS)] + [sep.join(repr(v) for v in row) for row in values.tolist()]
+    return newline.join(lines) + newline, values
+
+
+def careful(path):
+    """The same file through the careful pass alone."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(data_module, "FAST_MIN_BYTES", 1 << 62)
+        return read_table(str(path), COLS, model="project3d").values
+
+
+@pytest.mark.parametrize("sep,newline,bom", [(",", "\n", ""), (";", "\r\n", "\ufeff"),
+                                             ("\t", "\n", "\ufeff")])
+def test_mapped_fast_path_equals_the_careful_pass(tmp_path, rng, sep, newline, bom):
+    text, values = big_text(rng, sep=sep, newline=newline)
+    path = tmp_path / "big.csv"
+    path.write_text(bom + text, newline="")
+    assert path.stat().st_size > data_module.FAST_MIN_BYTES
+    assert data_module._map(str(path)) is not None
+    table = read_table(str(path), COLS, model="project3d")
+    assert np.array_equal(table.values, values)
+    assert np.array_equal(table.values, careful(path))
+
+
+def test_comment_lines_in_a_large_file_go_to_the_careful_pass(tmp_path, rng):
+    text, values = big_text(rng)
+    lines = text.split("\n")
+    lines.insert(2000, "# 1,2,3,4,5")
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines))
+    assert np.array_equal(read_table(str(path), COLS, model="project3d").values, values)
+
+
+def test_an_error_deep_in_a_large_file_names_its_line(tmp_path, rng):
+    text, _ = big_text(rng)
+    lines = text.split("\n")
+    lines[4321] = "1,2,x,4,5"
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines))
+    with pytest.raises(DataError, match=r"line 4322, column 'Z': expected a number, got 'x'"):
+        read_table(str(path), COLS, model="project3d")
+
+
+def test_fast_path_returns_column_major_values(tmp_path, rng):
+    pytest.importorskip("pyarrow")
+    text, _ = big_text(rng)
+    path = tmp_path / "big.csv"
+    path.write_text(text)
+    values = read_table(str(path), COLS, model="project3d").values
+    assert values.flags.f_contiguous  # each column contiguous: the fit takes views of it
+
+
+def test_reading_a_large_file_does_not_import_pandas(tmp_path, rng):
+    pytest.importorskip("pandas")  # only meaningful where pandas could be imported
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "big.csv"
+    path.write_text(big_text(rng)[0])
+    code = ("import sys; from fitcli.data import read_table; "
+            f"read_table({str(path)!r}, {COLS!r}, model='project3d'); "
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
