@@ -1,6 +1,6 @@
 """fitcli's general-form logistic regression against scikit-learn's, measured in one run.
 
-    python bench/logistic_vs_sklearn.py [N]
+    python benchmarks/logistic_vs_sklearn.py [N]
 
 For the overlapping sample (data/linear_tanh.csv) and a generated sample of N points
 (default 200000): the fitted (w1, w2, w0) of `fitcli linear-tanh --activation sigmoid
