@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import enum
 import inspect
+import os
+import sys
 from contextlib import contextmanager
 from typing import Annotated, Any, Optional
 
@@ -14,6 +16,7 @@ import typer
 from . import __version__
 from .diagnose import OPTIONS as REPORT_OPTIONS
 from .errors import (
+    EXIT_CRASH,
     EXIT_DEGENERATE,
     EXIT_GATE,
     EXIT_INTERRUPTED,
@@ -289,12 +292,15 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
             add_classification(document, model, result, data, table)
         undetermined = document.get("classification", {}).get("degenerate")
         failed = any(not g["passed"] for g in gates)
-        refused = failed or bool(undetermined)
+        behind = document.get("behind_camera", {}).get("count", 0) > 0
+        refused = failed or bool(undetermined) or behind
         saved = o["output"] is not None and save_model(o, model, result, table, refused)
         show(document, o["json_output"], o["quiet"] or o["output"] == "-")
         if o["output"] is not None and not saved:
-            why = "a quality gate failed" if failed else (
-                "the data do not determine the line" if undetermined else UNSAVED[result.status.value])
+            why = ("a quality gate failed" if failed
+                   else "the data do not determine the line" if undetermined
+                   else "points are behind the fitted camera" if behind
+                   else UNSAVED[result.status.value])
             report.warn(f"model not saved to {o['output']}: {why}")
     raise typer.Exit(exit_code(result, gates, document))
 
@@ -309,6 +315,7 @@ UNSAVED = {
     "interrupted": "the fit was interrupted",
     "max_iter": "the fit did not converge (--save-unconverged saves it anyway)",
     "non_finite": "the fit diverged (--save-unconverged saves it anyway)",
+    "diverged": "the fit diverged (--save-unconverged saves it anyway)",
 }
 
 
@@ -340,7 +347,8 @@ def save_model(o: dict[str, Any], model, result, table, gate_failed: bool) -> bo
 
 def exit_code(result, gates=(), document: dict | None = None) -> int:
     """130 interrupted; 3 a line the data cannot determine (linear-tanh, printed all the
-    same); 4 not converged (5 with --require-converged); 5 a gate failed; 0."""
+    same); 4 not converged (5 with --require-converged) or points behind the fitted camera;
+    5 a gate failed; 0."""
     from .core import Status
 
     if result.status is Status.INTERRUPTED:
@@ -349,11 +357,13 @@ def exit_code(result, gates=(), document: dict | None = None) -> int:
         return EXIT_DEGENERATE  # e.g. a vertical separator
     if not result.success and not any(g["gate"] == "require-converged" for g in gates):
         return EXIT_NOT_CONVERGED
+    if (document or {}).get("behind_camera", {}).get("count", 0) > 0:
+        return EXIT_NOT_CONVERGED  # a converged fit, but not a camera that sees its points
     return EXIT_GATE if any(not g["passed"] for g in gates) else 0
 
 
 SUMMARY = [
-    ("status", "status"), ("", "message"), ("points", "n_points"),
+    ("status", "status"), ("points", "n_points"),
     ("loss (mean per point)", "loss"), ("RMS error", "rmse"), ("accuracy", "accuracy"),
     ("z scale", "z_scale"), ("optimizer", "optimizer"), ("iterations", "iterations"),
     ("passes over the data", "evaluations"), ("seconds", "seconds"),
@@ -379,7 +389,48 @@ def show(document: dict[str, Any], json_output: bool, quiet: bool) -> None:
 
 
 def main() -> None:
-    app()
+    """The console script: exit with the code of run()."""
+    sys.exit(run(sys.argv[1:]))
+
+
+# typer's usage errors derive from click's ClickException (vendored by newer typer)
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def run(args: list[str]) -> int:
+    """Run the app on args and return its exit code.  Every failure is one line on
+    stderr: a usage error as "error: <what>", a crash (a bug) as "error: internal error"
+    with exit 1, its traceback shown only with FITCLI_DEBUG=1."""
+    from .report import error
+
+    try:
+        code = app(args, prog_name="fitcli", standalone_mode=False)
+    except _CLICK_ERROR as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `fitcli`: the help is the message
+            print(exc.format_message(), file=sys.stderr)
+        else:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see {ctx.command_path} -h)" if ctx is not None else ""
+            error(_first_lower(exc.format_message().rstrip(".")) + hint)
+        return exc.exit_code
+    except KeyboardInterrupt:  # outside a fit, e.g. while reading standard input
+        error("interrupted")
+        return EXIT_INTERRUPTED
+    except typer.Abort:  # end of input at a prompt
+        error("aborted")
+        return EXIT_CRASH
+    except Exception as exc:  # noqa: BLE001  (a bug: one line, unless debugging)
+        if os.environ.get("FITCLI_DEBUG"):
+            raise
+        detail = " ".join(str(exc).split())[:200]
+        error(f"internal error ({type(exc).__name__}: {detail}); this is a bug in fitcli, "
+              "please report it with the command you ran (FITCLI_DEBUG=1 shows the traceback)")
+        return EXIT_CRASH
+    return code if isinstance(code, int) else 0
+
+
+def _first_lower(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
 from .commands import synth  # noqa: E402,F401  (registers the command)

@@ -159,7 +159,7 @@ def complete(document: dict, model, table, data, fitted, s: Settings, options: d
     d = diagnose(model, result.params, data, sigma=s.sigma, inlier=counted, **options)
     _statistics(document, d, model.param_names, warnings)
     columns = model.point_table(result.params, data, **result.extra)
-    _camera(document, d.pop("camera", None), columns, rows, warnings)
+    _camera(document, d.pop("camera", None), columns, rows, counted, warnings)
     document["robust"] = _robust_section(fitted, rows)
     if not fitted.info.get("confident", True):
         warnings.append(f"RANSAC stopped at its limit of {fitted.info['trials']} draws before "
@@ -190,20 +190,24 @@ def _statistics(document: dict, d: dict, names, warnings: list) -> None:
         warnings.append(d["noise_test"]["verdict"])
 
 
-def _camera(document: dict, camera, columns: dict, rows, warnings: list) -> None:
-    """project3d: K, R, C with errors, and the points behind the camera (depth <= 0)."""
+def _camera(document: dict, camera, columns: dict, rows, inlier, warnings: list) -> None:
+    """project3d: K, R, C with errors, and the points (inliers) behind the camera
+    (depth <= 0), which no real camera sees: such a fit is not a usable camera."""
     from .report import listing
 
     if camera is not None:
         document["camera"] = camera
         warnings += camera["warnings"]
     if "depth" in columns:
-        behind = columns["depth"] <= 0
+        behind = ~(columns["depth"] > 0)
+        if inlier is not None:
+            behind &= inlier
         numbers = rows.of(behind)
         document["behind_camera"] = {"count": len(numbers), rows.kind + "s": numbers}
         if numbers:
-            warnings.append(f"{len(numbers)} points are behind the camera (depth <= 0): "
-                            f"{rows.kind}s {listing(numbers)}")
+            warnings.append(f"{len(numbers)} points are behind the fitted camera (depth <= 0), "
+                            f"where no real camera sees them: {rows.kind}s {listing(numbers)}; "
+                            "check the correspondences")
 
 
 def _robust_section(fitted, rows) -> dict:

@@ -112,7 +112,8 @@ def result_tables(document: dict[str, Any], figures: list[tuple[str, str]]):
         for row in document["matrix"]:
             matrix.add_row(*(_fmt(v) for v in row))
         out.append(matrix)
-    summary = Table(title="fit", title_justify="left", show_header=False)
+    summary = Table(title="fit", title_justify="left", show_header=False,
+                    caption=document.get("message"), caption_justify="left")
     summary.add_column(style="bold")
     summary.add_column(justify="right")
     for label, key in figures:

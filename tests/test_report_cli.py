@@ -167,9 +167,11 @@ def test_points_behind_the_camera_are_counted_and_listed(tmp_path):
     rows = np.vstack([sample.table, np.column_stack([behind, N[:, :2] / N[:, 2:]])])
     path = tmp_path / "behind.csv"
     path.write_text(format_csv(sample.columns, rows))
-    doc, stderr = run_json("project3d", path)
+    doc, stderr = run_json("project3d", path, "-o", tmp_path / "model.json", code=4)
+    assert doc["converged"] is True  # the optimum, but not a camera that sees its points
     assert doc["behind_camera"] == {"count": 5, "lines": [62, 63, 64, 65, 66]}
-    assert "5 points are behind the camera" in stderr
+    assert "5 points are behind the fitted camera" in stderr and "lines 62, 63" in stderr
+    assert "model not saved" in stderr and not (tmp_path / "model.json").exists()
 
 
 def test_ransac_report_inliers_in_json_and_residuals(tmp_path):

@@ -10,7 +10,7 @@ import numpy as np
 
 from .models.base import Kernel
 from .optimizers import Optimizer, StepContext
-from .result import Status
+from .result import DIVERGE_AFTER, Status
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def descend(
     if not (math.isfinite(cost) and np.all(np.isfinite(grad))):
         return Outcome(params, cost, math.nan, 0, Status.NON_FINITE, (cost,))
     best, history, state = Best(params, cost, grad), [cost], optimizer.init(params)
-    status, it = Status.MAX_ITER, 0
+    status, it, rising = Status.MAX_ITER, 0, 0
     try:
         while it < max_iter:
             if optimality(grad, cost) <= tol.gtol:
@@ -104,6 +104,10 @@ def descend(
                 break
             history.append(new_cost)
             best.offer(new, new_cost, grad)
+            rising = rising + 1 if new_cost > history[0] else 0
+            if rising >= DIVERGE_AFTER:
+                status = Status.DIVERGED
+                break
             if callback:
                 callback(IterInfo(it, new_cost * cost_scale, float(np.linalg.norm(grad)), new))
             settled = loss_settled(cost, new_cost, tol)
@@ -116,7 +120,7 @@ def descend(
                 break
     except KeyboardInterrupt:
         status = Status.INTERRUPTED
-    final = best if status in (Status.NON_FINITE, Status.INTERRUPTED) else None
+    final = best if status in (Status.NON_FINITE, Status.DIVERGED, Status.INTERRUPTED) else None
     if final is None and best.cost < cost:
         final = best  # non-monotone methods: report the best point, not the last
     if final is not None:

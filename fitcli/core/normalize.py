@@ -80,8 +80,12 @@ def affine_1d(values: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     return T, out
 
 
-def moment_rank(points: np.ndarray, rtol: float = 1e-10) -> int:
-    """Affine rank of normalised points (n, d): 0 identical, 1 on a line, 2 on a plane..."""
+def moment_rank(points: np.ndarray, rtol: float = 1e-7) -> int:
+    """Affine rank of normalised points (n, d): 0 identical, 1 on a line, 2 on a plane...
+
+    A direction counts when its spread is above rtol times the largest.  The scatter
+    matrix's small eigenvalues carry rounding of about eps times its largest, so spreads
+    (their square roots) below ~1e-8 relative cannot be told from zero: rtol stays above."""
     if len(points) < 2:
         return 0
     centroid = _centroid(points)

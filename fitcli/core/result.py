@@ -16,8 +16,11 @@ class Status(enum.Enum):
     XTOL = "xtol"  # relative step below xtol
     MAX_ITER = "max_iter"
     NON_FINITE = "non_finite"  # loss or gradient became NaN/inf
+    DIVERGED = "diverged"  # the loss stayed above its starting value (the step is too large)
     INTERRUPTED = "interrupted"
 
+
+DIVERGE_AFTER = 1000  # iterations in a row above the starting loss that count as divergence
 
 CONVERGED = frozenset({Status.GTOL, Status.FTOL, Status.XTOL})
 
@@ -28,6 +31,11 @@ MESSAGES = {
     Status.MAX_ITER: "not converged: stopped at the iteration limit (--max-iter)",
     Status.NON_FINITE: (
         "diverged: the loss became non-finite; the best finite parameters seen are reported"
+    ),
+    Status.DIVERGED: (
+        f"diverged: the loss stayed above its starting value for {DIVERGE_AFTER} iterations "
+        "(the step is too large: lower --lr, or leave it out for the line search); "
+        "the best parameters seen are reported"
     ),
     Status.INTERRUPTED: "interrupted: the best parameters so far are reported",
 }

@@ -10,7 +10,7 @@ from fitcli.core import fit
 from fitcli.core.lm import levenberg_marquardt
 from fitcli.core.loop import Tolerances, descend
 from fitcli.core.optimizers import gd
-from fitcli.core.result import CONVERGED, MESSAGES, FitResult, Status
+from fitcli.core.result import CONVERGED, DIVERGE_AFTER, MESSAGES, FitResult, Status
 
 from .kernels import parabola
 
@@ -51,6 +51,18 @@ def test_non_finite_keeps_the_best_parameters():
     assert out.status is Status.NON_FINITE
     np.testing.assert_array_equal(out.params, np.zeros(3))  # the start was the best point
     assert np.isfinite(out.cost)
+
+
+def test_a_step_too_large_for_a_bounded_loss_is_divergence():
+    """Steps that overshoot (kept within |p| <= 10, as the unit-norm models keep theirs)
+    leave the loss above its start for good: diverged, with the start reported."""
+    def clip(p):
+        return p * min(1.0, 10.0 / np.linalg.norm(p))
+
+    start = np.full(3, 0.9)
+    out = descend(parabola(), start, gd(1e3), clip, 100000, Tolerances())
+    assert out.status is Status.DIVERGED and out.n_iter == DIVERGE_AFTER
+    np.testing.assert_array_equal(out.params, start)
 
 
 @pytest.mark.parametrize("method", ["gd", "lm"])

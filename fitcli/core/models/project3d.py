@@ -232,9 +232,10 @@ class Project3d(Model):
         rank = moment_rank(data[0])
         if rank < 3:
             shape = {0: "are all the same point", 1: "lie on one line", 2: "lie on one plane"}
+            hint = " (fit a plane homography instead, e.g. ratio2d per image coordinate)"
             raise DegenerateDataError(
-                f"the world points {shape[rank]}: a 3x4 projection is not unique for them "
-                "(fit a plane homography instead, e.g. ratio2d per image coordinate)"
+                f"the world points {shape[rank]}: a 3x4 projection is not unique for them"
+                + (hint if rank == 2 else "; they must span 3D space")
             )
         if moment_rank(data[1]) == 0:
             raise DegenerateDataError("all image points are the same point")
