@@ -316,6 +316,7 @@ UNSAVED = {
     "max_iter": "the fit did not converge (--save-unconverged saves it anyway)",
     "non_finite": "the fit diverged (--save-unconverged saves it anyway)",
     "diverged": "the fit diverged (--save-unconverged saves it anyway)",
+    "stalled": "the fit stalled before the optimum (--save-unconverged saves it anyway)",
 }
 
 

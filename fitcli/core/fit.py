@@ -18,6 +18,13 @@ OPTIMIZER_NAMES = ("lm", *OPTIMIZERS)
 DEFAULT_MAX_ITER = {"lm": 200, "gd": 20000, "momentum": 20000, "adam": 20000}
 
 
+def loss_floor(targets: np.ndarray, resolution: float = 1e-8) -> float:
+    """The mean loss below which a fit is not judged diverged or stalled: residuals of
+    1e-8 times the targets' RMS, finer than any measured input's digits."""
+    t = np.asarray(targets, dtype=float)
+    return float(resolution**2 * np.mean(t * t)) if t.size else 0.0
+
+
 def fit(
     model: str | Model,
     data: tuple[np.ndarray, ...],
@@ -74,7 +81,8 @@ def fit(
         outcome = levenberg_marquardt(kernel, params, model.normalize, model.gauge, **run)
     else:
         method = OPTIMIZERS[optimizer](learning_rate)
-        outcome = descend(kernel, params, method, model.normalize, **run)
+        outcome = descend(kernel, params, method, model.normalize, **run,
+                          floor=loss_floor(frame.data[-1]))
     params = model.canonical(frame.to_original(outcome.params), data)
     cost = outcome.cost * frame.cost_scale
     extra = {**model.describe(params), **frame.notes,

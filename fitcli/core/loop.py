@@ -72,6 +72,22 @@ class Best:
             self.params, self.cost, self.grad = params, cost, grad
 
 
+def can_descend(kernel, params, cost, grad, normalize, rtol: float) -> bool:
+    """Whether some step along -grad, from |params| long down to 2^-50 of that, lowers
+    the loss by more than rtol relative: the check that a set step which stopped moving
+    (ftol or xtol) stopped at the optimum, and not merely because it is small."""
+    g = float(np.linalg.norm(grad))
+    if g == 0.0 or not cost > 0:
+        return False
+    alpha = max(float(np.linalg.norm(params)), 1.0) / g
+    for _ in range(50):
+        trial = kernel.cost(normalize(params - alpha * grad))
+        if trial < cost * (1.0 - rtol):
+            return True
+        alpha *= 0.5
+    return False
+
+
 @np.errstate(all="ignore")  # overflow is detected and reported as Status.NON_FINITE
 def descend(
     kernel: Kernel,
@@ -82,13 +98,15 @@ def descend(
     tol: Tolerances,
     callback: Callback | None = None,
     cost_scale: float = 1.0,
+    floor: float = 0.0,
 ) -> Outcome:
-    """Iterate params <- normalize(params + step) until a stopping rule fires."""
+    """Iterate params <- normalize(params + step) until a stopping rule fires.  Below
+    `floor` a loss counts as zero: no divergence or stall is judged there."""
     cost, grad = kernel.cost_grad(params)
     if not (math.isfinite(cost) and np.all(np.isfinite(grad))):
         return Outcome(params, cost, math.nan, 0, Status.NON_FINITE, (cost,))
     best, history, state = Best(params, cost, grad), [cost], optimizer.init(params)
-    status, it, rising = Status.MAX_ITER, 0, 0
+    status, it, rising, low = Status.MAX_ITER, 0, 0, math.inf
     try:
         while it < max_iter:
             if optimality(grad, cost) <= tol.gtol:
@@ -104,10 +122,14 @@ def descend(
                 break
             history.append(new_cost)
             best.offer(new, new_cost, grad)
-            rising = rising + 1 if new_cost > history[0] else 0
-            if rising >= DIVERGE_AFTER:
-                status = Status.DIVERGED
-                break
+            if new_cost > max(history[0], floor):  # above the start: count the iterations
+                rising += 1  # since the lowest loss of this stretch
+                rising, low = (0, new_cost) if new_cost < low else (rising, low)
+                if rising >= DIVERGE_AFTER:
+                    status = Status.DIVERGED
+                    break
+            else:
+                rising, low = 0, math.inf
             if callback:
                 callback(IterInfo(it, new_cost * cost_scale, float(np.linalg.norm(grad)), new))
             settled = loss_settled(cost, new_cost, tol)
@@ -125,4 +147,7 @@ def descend(
         final = best  # non-monotone methods: report the best point, not the last
     if final is not None:
         params, cost, grad = final.params, final.cost, final.grad
+    if status in (Status.FTOL, Status.XTOL) and not optimizer.line_search and cost > floor:
+        if can_descend(kernel, params, cost, grad, normalize, math.sqrt(tol.ftol)):
+            status = Status.STALLED  # judged at the point reported
     return Outcome(params, cost, float(np.linalg.norm(grad)), it, status, tuple(history))

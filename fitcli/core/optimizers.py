@@ -22,6 +22,7 @@ class StepContext(NamedTuple):
 class Optimizer(NamedTuple):
     init: Callable[[np.ndarray], NamedTuple]
     update: Callable[[np.ndarray, NamedTuple, StepContext], tuple[np.ndarray, NamedTuple]]
+    line_search: bool = False  # each step lowers the loss as far as it can (else a set step)
 
 
 class GdState(NamedTuple):
@@ -62,7 +63,7 @@ def gd(learning_rate: float | None = None) -> Optimizer:
             alpha *= 0.5
         return np.zeros_like(grad), LineSearchState(alpha)
 
-    return Optimizer(init, update)
+    return Optimizer(init, update, line_search=True)
 
 
 def momentum(learning_rate: float | None = None, beta: float = 0.9) -> Optimizer:

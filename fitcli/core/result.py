@@ -16,11 +16,12 @@ class Status(enum.Enum):
     XTOL = "xtol"  # relative step below xtol
     MAX_ITER = "max_iter"
     NON_FINITE = "non_finite"  # loss or gradient became NaN/inf
+    STALLED = "stalled"  # a set step too small: the loss barely moves, yet can still fall
     DIVERGED = "diverged"  # the loss stayed above its starting value (the step is too large)
     INTERRUPTED = "interrupted"
 
 
-DIVERGE_AFTER = 1000  # iterations in a row above the starting loss that count as divergence
+DIVERGE_AFTER = 500  # iterations above the starting loss without a new low: divergence
 
 CONVERGED = frozenset({Status.GTOL, Status.FTOL, Status.XTOL})
 
@@ -32,8 +33,14 @@ MESSAGES = {
     Status.NON_FINITE: (
         "diverged: the loss became non-finite; the best finite parameters seen are reported"
     ),
+    Status.STALLED: (
+        "not converged: the set step (--lr) changes the loss by less than ftol per "
+        "iteration, but a longer step along the gradient still lowers it: raise --lr, or "
+        "leave it out for the line search"
+    ),
     Status.DIVERGED: (
-        f"diverged: the loss stayed above its starting value for {DIVERGE_AFTER} iterations "
+        f"diverged: the loss rose above its starting value and then made no progress for "
+        f"{DIVERGE_AFTER} iterations "
         "(the step is too large: lower --lr, or leave it out for the line search); "
         "the best parameters seen are reported"
     ),
