@@ -297,7 +297,8 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
         saved = o["output"] is not None and save_model(o, model, result, table, refused)
         show(document, o["json_output"], o["quiet"] or o["output"] == "-")
         if o["output"] is not None and not saved:
-            why = ("a quality gate failed" if failed
+            why = (UNSAVED["interrupted"] if result.status.value == "interrupted"
+                   else "a quality gate failed" if failed
                    else "the data do not determine the line" if undetermined
                    else "points are behind the fitted camera" if behind
                    else UNSAVED[result.status.value])

@@ -121,7 +121,8 @@ def test_a_failing_fit_leaves_the_existing_model_byte_for_byte(case, code, tmp_p
 def test_an_interrupted_or_killed_fit_leaves_the_existing_model(how, tmp_path):
     path, before = _existing_model(tmp_path)
     fitcli("synth", "project3d", "--n", 20000, "-o", tmp_path / "big.csv")
-    never_stops = ["--optimizer", "adam", "--lr", "1e-3", "--max-iter", 10**9,
+    never_stops = ["--optimizer", "gd", "--init", "identity", "--lr", "1e-9",  # a slow descent
+                   "--max-iter", 10**9,
                    "--tol", "1e-300", "--xtol", "1e-300", "--gtol", "1e-300"]
     proc = subprocess.Popen([str(SCRIPT), "project3d", str(tmp_path / "big.csv"), "-o", str(path),
                              *map(str, never_stops)], stdout=subprocess.PIPE,
