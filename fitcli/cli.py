@@ -8,6 +8,7 @@ import enum
 import inspect
 import os
 import sys
+import warnings
 from contextlib import contextmanager
 from typing import Annotated, Any, Optional
 
@@ -405,6 +406,10 @@ def run(args: list[str]) -> int:
     with exit 1, its traceback shown only with FITCLI_DEBUG=1."""
     from .report import error
 
+    if not os.environ.get("FITCLI_DEBUG"):
+        # numpy's overflow/invalid-value warnings are not for users: every result is
+        # checked for non-finite numbers and its status says what happened
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
         code = app(args, prog_name="fitcli", standalone_mode=False)
     except _CLICK_ERROR as exc:

@@ -29,6 +29,7 @@ from .text_columns import arrow_text, encode_tokens, row_lines, unquote
 
 FAST_MIN_BYTES = 1 << 16  # below this the careful pass is fast enough on its own
 HEAD_BYTES = 1 << 16  # what the sniffer reads to find the separator and the header
+MAX_MAGNITUDE = 1e75  # |value| at and above which fourth powers overflow float64
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,36 @@ def read_table(
     if len(values) == 0:
         raise DataError(f"{name}: no data rows" + (" after the header" if layout.header else ""))
     levels = {wanted[i]: v for i, v in levels.items()}
-    return Table(name, tuple(wanted), values, layout.header is not None, layout.delimiter,
-                 levels, lines)
+    table = Table(name, tuple(wanted), values, layout.header is not None, layout.delimiter,
+                  levels, lines)
+    _check_magnitude(table)
+    return table
+
+
+def _check_magnitude(table: Table) -> None:
+    """Refuse columns whose powers leave float64: the fits, their normalisations and
+    standard errors take up to fourth powers of coordinates, so a column's values must
+    stay below MAX_MAGNITUDE (1e75), and its largest must not be a nonzero below 1e-75."""
+    size = np.abs(table.values)
+    big = size >= MAX_MAGNITUDE
+    if big.any():
+        row, col = np.argwhere(big)[0]
+        lines = table.line_numbers()
+        where = f", line {lines[row]}" if lines is not None else ""
+        raise DataError(
+            f"{table.source}{where}, column '{table.names[col]}': {table.values[row, col]:.6g} "
+            f"is too large to fit (powers of values beyond {MAX_MAGNITUDE:.0e} overflow double "
+            "precision); rescale the column"
+        )
+    largest = size.max(axis=0)
+    tiny = (largest > 0) & (largest < 1.0 / MAX_MAGNITUDE)
+    if tiny.any():
+        col = int(np.argmax(tiny))
+        raise DataError(
+            f"{table.source}, column '{table.names[col]}': every value is below "
+            f"{1.0 / MAX_MAGNITUDE:.0e} in size (the largest is {largest[col]:.6g}), where powers "
+            "of them underflow double precision; rescale the column"
+        )
 
 
 def _map(source: str) -> mmap.mmap | None:

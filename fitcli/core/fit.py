@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -11,7 +12,7 @@ from .lm import levenberg_marquardt
 from .loop import Callback, IterInfo, Tolerances, descend
 from .models import MODELS, Model
 from .optimizers import OPTIMIZERS
-from .result import FitResult
+from .result import FitResult, Status
 from .robust import robust_kernel
 
 OPTIMIZER_NAMES = ("lm", *OPTIMIZERS)
@@ -85,6 +86,9 @@ def fit(
                           floor=loss_floor(frame.data[-1]))
     params = model.canonical(frame.to_original(outcome.params), data)
     cost = outcome.cost * frame.cost_scale
+    status = outcome.status
+    if not (np.all(np.isfinite(params)) and math.isfinite(cost)):
+        status = Status.NON_FINITE  # finite inside, but beyond float64 in the input's units
     extra = {**model.describe(params), **frame.notes,
              **model.figures(outcome.params, frame.data, cost)}
     return FitResult(
@@ -96,7 +100,7 @@ def fit(
         grad_norm=outcome.grad_norm,
         n_iter=outcome.n_iter,
         n_eval=kernel.n_eval,
-        status=outcome.status,
+        status=status,
         n_points=len(data[0]),
         seconds=time.perf_counter() - started,
         history=tuple(c * frame.cost_scale for c in outcome.history),

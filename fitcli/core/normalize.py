@@ -85,7 +85,8 @@ def moment_rank(points: np.ndarray, rtol: float = 1e-7) -> int:
 
     A direction counts when its spread is above rtol times the largest.  The scatter
     matrix's small eigenvalues carry rounding of about eps times its largest, so spreads
-    (their square roots) below ~1e-8 relative cannot be told from zero: rtol stays above."""
+    (their square roots) below ~1e-8 relative cannot be told from zero: rtol stays above.
+    Points whose spread is below rtol times their distance from the origin are one point."""
     if len(points) < 2:
         return 0
     centroid = _centroid(points)
@@ -101,4 +102,6 @@ def moment_rank(points: np.ndarray, rtol: float = 1e-7) -> int:
             scatter += centred @ centred.T
     # Eigenvalues of the scatter matrix are squared singular values: one pass, d x d.
     ev = np.linalg.eigvalsh(scatter)
-    return int(np.sum(ev > rtol**2 * ev[-1])) if ev[-1] > 0 else 0
+    if ev[-1] <= rtol**2 * len(points) * float(centroid @ centroid):
+        return 0  # the spread is rounding of the points' common value
+    return int(np.sum(ev > rtol**2 * ev[-1]))

@@ -41,6 +41,9 @@ def label_classes(values: np.ndarray, levels=None, positive: str | None = None):
         ValueError: more than two classes, or `positive` is not one of them;
             DegenerateDataError: one class only.
     """
+    if len(values) < 2:
+        raise DegenerateDataError(f"linear-tanh needs at least 2 points (one of each class); "
+                                  f"got {len(values)}")
     distinct = np.unique(values)
     names = [levels[int(v)] if levels else _number_name(v) for v in distinct]
     shown = ", ".join(repr(n) if levels else n for n in names[:6])
