@@ -262,6 +262,7 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
         try:
             levels = {"levels": table.levels} if model.text_columns else {}
             data, notes = model.split(table.values, **levels)
+            model.check(data)  # before the notes, which describe data that can be fitted
         except DegenerateDataError as exc:
             raise DegenerateError(f"{table.source}: {exc}") from None
         except ValueError as exc:

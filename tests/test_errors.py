@@ -119,6 +119,7 @@ FILES = {
     "plane.csv": _degenerate_world("plane"),
     "line.csv": _degenerate_world("line"),
     "same_point.csv": _degenerate_world("point"),
+    "same_xy.csv": "x,y,label\n1,2,1\n1,2,-1\n1,2,1\n1,2,-1\n",
     "ratio_line.csv": _ratio_degenerate("line"),
     "ratio_same.csv": _ratio_degenerate("point"),
     "behind.csv": _behind_camera(),

@@ -174,6 +174,11 @@ class LinearTanh(Model):
         super().check(data)
         if not np.all(np.abs(data[2]) == 1.0):
             raise ValueError("labels must be +1/-1 here (encode_labels maps any two classes)")
+        x, y, _ = data
+        sx, sy = float(x.std()), float(y.std())
+        s = sy if self.standardized or self.form == "general" else 1.0
+        if not sx > 0 or not s > 0:
+            raise DegenerateDataError(_constant_message(sx, s, self.form))
 
     def scores(self, params, x, y):
         """z (n,): k x + b - y (tutorial) or w1 x + w2 y + w0 (general)."""
