@@ -87,7 +87,7 @@ def fit(
     params = model.canonical(frame.to_original(outcome.params), data)
     cost = outcome.cost * frame.cost_scale
     status = outcome.status
-    if not (np.all(np.isfinite(params)) and math.isfinite(cost)):
+    if not (math.isfinite(cost) and np.isfinite(params).all()):
         status = Status.NON_FINITE  # finite inside, but beyond float64 in the input's units
     extra = {**model.describe(params), **frame.notes,
              **model.figures(outcome.params, frame.data, cost)}

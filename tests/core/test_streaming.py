@@ -6,7 +6,7 @@ import pytest
 
 import fitcli.core.normalize as normalize
 from fitcli.core.models import MODELS
-from fitcli.core.normalize import moment_rank, similarity
+from fitcli.core.normalize import moment_rank, planar_rank, similarity
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
@@ -35,6 +35,17 @@ def test_moment_rank_is_the_same_for_either_layout(rng, monkeypatch):
     for points, rank in ((plane, 2), (rng.normal(size=(777, 3)), 3)):
         assert moment_rank(np.ascontiguousarray(points)) == rank
         assert moment_rank(np.asfortranarray(points)) == rank
+
+
+def test_planar_rank_agrees_with_moment_rank(rng):
+    xy = rng.normal(size=(200, 2))
+    line = np.column_stack([xy[:, 0], 3.0 * xy[:, 0] - 2.0]) + 1e5  # far from the origin
+    cases = {"spread": (xy, 2), "line": (line, 1), "point": (np.tile([7.0, -3.0], (50, 1)), 0),
+             "thin": (xy * [1.0, 1e-5], 2), "too thin": (xy * [1.0, 1e-9], 1),
+             "origin": (np.zeros((9, 2)), 0)}
+    for name, (points, rank) in cases.items():
+        assert planar_rank(points[:, 0], points[:, 1]) == rank, name
+        assert moment_rank(points) == rank, name
 
 
 @pytest.mark.parametrize("name", ["project3d", "ratio2d"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..normalize import DegenerateDataError, affine_1d, moment_rank, similarity
+from ..normalize import DegenerateDataError, affine_1d, planar_rank, similarity_xy
 from .base import Frame, Kernel, Model, unit
 
 PARAM_NAMES = ("a", "b", "t1", "c", "d", "t2")
@@ -173,19 +173,18 @@ class Ratio2d(Model):
         x, y, l = data
         if not normalize:
             return Frame(data, to_original=lambda p: p)
-        T, xy = similarity(np.vstack([x, y]).T, "points (x, y)")
+        T, xn, yn = similarity_xy(x, y, "points (x, y)")
         T1, ln = affine_1d(l, "ratios")
         T1_inv = np.array([[1.0 / T1[0, 0], -T1[0, 1] / T1[0, 0]], [0.0, 1.0]])
 
         def to_original(p):
             return (T1_inv @ p.reshape(2, 3) @ T).ravel()
 
-        xn, yn = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
         return Frame((xn, yn, ln), to_original, cost_scale=T1_inv[0, 0] ** 2)
 
     def check(self, data):
         super().check(data)
-        rank = moment_rank(np.vstack(data[:2]).T)
+        rank = planar_rank(data[0], data[1])
         if rank < 2:
             shape = "are all the same point" if rank == 0 else "lie on one line"
             raise DegenerateDataError(
