@@ -257,3 +257,25 @@ def test_a_field_with_control_characters_is_quoted_as_written(field, shown):
     run = run_cli(["ratio2d", "-", "--json"], f"x,y,ratio\n1,2,{field}\n".encode())
     check_fit(run, "ratio2d")
     assert run.stderr == f"error: <stdin>, line 2, column 'ratio': expected a number, got '{shown}'\n"
+
+
+def _model_file(path: Path) -> Path:
+    path.write_text(json.dumps({"format": "fitcli-model", "version": 1, "model": "linear-tanh",
+                                "params": {"k": 0.5, "b": -0.25}, "options": {"z_scale": 1.5}}))
+    return path
+
+
+def test_predict_checks_the_targets_before_it_writes_predictions(tmp_path):
+    """Labels other than +1/-1 or 0/1 were refused after the predictions were on stdout:
+    exit 2 with output that looked complete."""
+    run = run_cli(["predict", _model_file(tmp_path / "m.json"), "-"], b"x,y,label\n0,0,1e-320\n")
+    check_predict(run, "linear-tanh")
+    assert run.code == 2 and "labels must be +1/-1 or 0/1" in run.stderr
+
+
+def test_predict_metrics_without_targets_writes_no_predictions(tmp_path):
+    out = tmp_path / "predictions.csv"
+    run = run_cli(["predict", _model_file(tmp_path / "m.json"), "-", "-o", out,
+                   "--metrics", tmp_path / "metrics.json"], b"x,y\n0,0\n")
+    check_predict(run)
+    assert run.code == 2 and "has no targets" in run.stderr and not out.exists()
