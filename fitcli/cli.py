@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 import inspect
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Annotated, Any, Optional
 
 import typer
@@ -96,11 +96,16 @@ def main_options(
 
 @contextmanager
 def reported_errors(debug: bool = False):
-    """FitcliError -> one line on stderr and its exit code; never a traceback."""
+    """FitcliError -> one line on stderr and its exit code; never a traceback.  numpy's
+    floating-point warnings (overflow, 0/0) stay off stderr unless --debug: what became
+    non-finite is reported in the result (a diverged fit, a standard error of null)."""
+    import numpy as np
+
     from .report import error
 
     try:
-        yield
+        with np.errstate(all="ignore") if not debug else nullcontext():
+            yield
     except FitcliError as exc:
         if debug:
             raise

@@ -279,3 +279,64 @@ def test_predict_metrics_without_targets_writes_no_predictions(tmp_path):
                    "--metrics", tmp_path / "metrics.json"], b"x,y\n0,0\n")
     check_predict(run)
     assert run.code == 2 and "has no targets" in run.stderr and not out.exists()
+
+
+def _scaled_points(command: str, scale: float) -> bytes:
+    """Eight points in general position, the inputs multiplied by `scale`; the targets
+    (pixels, ratios) as at scale 1."""
+    rng = np.random.default_rng(1)
+    P, M = rng.normal(size=(8, 3)), rng.normal(size=(3, 4))
+    if command == "project3d":
+        h = np.column_stack([P, np.ones(8)]) @ M.T
+        h[:, 2] = np.abs(h[:, 2]) + 1.0
+        table = np.column_stack([P * scale, h[:, :2] / h[:, 2:]])
+    else:
+        ratio = (P[:, :2] @ [1.0, 2.0] + 3.0) / (P[:, :2] @ [0.5, -1.0] + 4.0)
+        table = np.column_stack([P[:, :2] * scale, ratio])
+    rows = "".join(",".join(map(repr, row.tolist())) + "\n" for row in table)
+    return (",".join(COLUMNS[command]) + "\n" + rows).encode()
+
+
+@pytest.mark.parametrize("command", ["ratio2d", "project3d"])
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+def test_huge_and_tiny_coordinates_fit_as_unit_ones(command, scale):
+    """Squares of coordinates of 1e300 overflow and of 1e-300 underflow: the rank test's
+    eigensolver failed (a traceback), normalisation called the points identical, and the
+    matrix scaled to |(i, j, k)| = 1 (or unit norm) came out null or zero, with numpy's
+    RuntimeWarnings on stderr."""
+    unit = run_cli([command, "-", "--json", "--quiet"], _scaled_points(command, 1.0))
+    run = run_cli([command, "-", "--json", "--quiet"], _scaled_points(command, scale))
+    check_fit(run, command)
+    assert run.code == 0
+    assert json.loads(run.stdout)["loss"] == pytest.approx(json.loads(unit.stdout)["loss"],
+                                                           rel=1e-6, abs=1e-20)
+
+
+@pytest.mark.parametrize("command", ["ratio2d", "project3d"])
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+@pytest.mark.parametrize("init", ["dlt", "identity"])
+def test_huge_and_tiny_coordinates_without_normalisation(command, scale, init):
+    """--no-normalize: the linear estimate's moments overflowed into the eigensolver (a
+    traceback), and the report's normalisation failed after the fit (a traceback)."""
+    run = run_cli([command, "-", "--json", "--quiet", "--no-normalize", "--init", init],
+                  _scaled_points(command, scale))
+    check_fit(run, command)
+    if scale > 1 and init == "dlt":
+        assert run.code == 3 and "overflows double precision" in run.stderr
+
+
+def test_rank_and_normalisation_do_not_depend_on_the_scale():
+    from fitcli.core.normalize import DegenerateDataError, affine_1d, moment_rank, similarity
+
+    rng = np.random.default_rng(3)
+    P = rng.normal(size=(7, 3))
+    plane = rng.normal(size=(7, 2)) @ rng.normal(size=(2, 3))
+    for scale in (2.0**1000, 2.0**-1000):  # exact: the same digits
+        assert moment_rank(P * scale) == 3
+        assert moment_rank(plane * scale) == moment_rank(plane)
+        T, N = similarity(P * scale, "points")
+        np.testing.assert_allclose(N, similarity(P, "points")[1], atol=1e-12)
+        np.testing.assert_allclose(T[:3, :3] @ (P[0] * scale) + T[:3, 3], N[0], atol=1e-12)
+        np.testing.assert_allclose(affine_1d(P[:, 0] * scale, "x")[1], affine_1d(P[:, 0], "x")[1])
+    with pytest.raises(DegenerateDataError, match="too little for double precision"):
+        similarity(P * 1e-310, "points")  # subnormal: the scale that normalises them overflows

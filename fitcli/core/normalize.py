@@ -18,6 +18,19 @@ def _blocks(n: int):
         yield start, min(n, start + CHUNK)
 
 
+_TOO_CLOSE = ("the {} spread over only {:.3g}: too little for double precision to scale "
+              "them to 1 (multiply them by a power of ten)")
+
+
+def _unit(values: np.ndarray) -> float:
+    """1, or for values so huge (1e300) or tiny (1e-300) that their squares overflow or
+    underflow, the power of two above the largest one: dividing by it is exact."""
+    largest = max(float(values.max()), -float(values.min())) if values.size else 0.0
+    if not largest > 0.0 or 1e-100 < largest < 1e100:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(largest)[1])
+
+
 def _centroid(points: np.ndarray) -> np.ndarray:
     """Column means (d,) of (n, d) points, in one pass whatever the memory layout."""
     if len(points) <= CHUNK:
@@ -46,6 +59,9 @@ def similarity(points: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
         DegenerateDataError: all points coincide.
     """
     n, d = points.shape
+    unit = _unit(points)
+    if unit != 1.0:
+        points = points / unit  # T below still maps the input's units
     centroid = _centroid(points)
     rows = np.empty((d, n))
     np.subtract(points.T, centroid[:, None], out=rows)
@@ -56,9 +72,11 @@ def similarity(points: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     mean_dist = total / n
     if not mean_dist > 0.0 or mean_dist <= 1e-14 * float(np.abs(centroid).max(initial=0.0)):
         raise DegenerateDataError(f"all {what} are identical: nothing to fit a map to")
-    scale = np.sqrt(d) / mean_dist
+    scale = math.sqrt(d) / mean_dist
+    if not math.isfinite(scale / unit):
+        raise DegenerateDataError(_TOO_CLOSE.format(what, mean_dist * unit))
     T = np.eye(d + 1)
-    T[:d, :d] *= scale
+    T[:d, :d] *= scale / unit
     T[:d, d] = -scale * centroid
     rows *= scale
     return T, rows.T
@@ -70,20 +88,29 @@ def affine_1d(values: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         T (2, 2) acting on homogeneous (value, 1), and the normalised (n,) values.
     """
+    unit = _unit(values)
+    if unit != 1.0:
+        values = values / unit  # T below still maps the input's units
     mean = float(np.add.reduce(values)) / len(values)
     out = values - mean
     spread = math.sqrt(float(out @ out) / len(out))
     if not spread > 1e-14 * max(abs(mean), 1e-300):
         raise DegenerateDataError(f"all {what} are equal: nothing to fit a map to")
-    T = np.array([[1.0 / spread, -mean / spread], [0.0, 1.0]])
+    inverse = 1.0 / spread / unit
+    if not math.isfinite(inverse):
+        raise DegenerateDataError(_TOO_CLOSE.format(what, spread * unit))
+    T = np.array([[inverse, -mean / spread], [0.0, 1.0]])
     out /= spread
     return T, out
 
 
 def moment_rank(points: np.ndarray, rtol: float = 1e-10) -> int:
-    """Affine rank of normalised points (n, d): 0 identical, 1 on a line, 2 on a plane..."""
+    """Affine rank of points (n, d): 0 identical, 1 on a line, 2 on a plane..."""
     if len(points) < 2:
         return 0
+    unit = _unit(points)
+    if unit != 1.0:
+        points = points / unit  # the same rank, and squares that stay finite and nonzero
     centroid = _centroid(points)
     if len(points) <= CHUNK:
         centred = points - centroid
