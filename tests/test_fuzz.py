@@ -340,3 +340,20 @@ def test_rank_and_normalisation_do_not_depend_on_the_scale():
         np.testing.assert_allclose(affine_1d(P[:, 0] * scale, "x")[1], affine_1d(P[:, 0], "x")[1])
     with pytest.raises(DegenerateDataError, match="too little for double precision"):
         similarity(P * 1e-310, "points")  # subnormal: the scale that normalises them overflows
+
+
+@pytest.mark.parametrize("options", [
+    ["--sigma", "0.1"], ["--sigma", "1e-300"], ["--sigma", "1e300"],
+    ["--robust", "huber", "--threshold", "1e-300"], ["--robust", "huber", "--threshold", "1e300"],
+    ["--robust", "cauchy", "--threshold", "1e300"], ["--robust", "ransac", "--threshold", "1e300"],
+])
+@pytest.mark.parametrize("command,n", [("ratio2d", 5), ("ratio2d", 8), ("project3d", 6)])
+def test_report_of_exact_fits_and_extreme_thresholds(options, command, n):
+    """--sigma with as many points as the model needs (no degrees of freedom) divided by
+    zero in the chi-square test, and sigma**2 underflowed (1e-300) or raised OverflowError
+    (1e300); so did a threshold's square; a threshold no point is within left no inlier
+    to take the RMS of (ZeroDivisionError)."""
+    text = b"\n".join(_scaled_points(command, 1.0).split(b"\n")[: n + 1]) + b"\n"
+    run = run_cli([command, "-", "--json", "--quiet", *options], text)
+    check_fit(run, command)
+    assert run.code in (0, 4)
