@@ -359,6 +359,43 @@ def test_report_of_exact_fits_and_extreme_thresholds(options, command, n):
     assert run.code in (0, 4)
 
 
+F3 = (b"x,y,ratio\n1.257302210933933e-301,-1.321048632913019e-301,-45710684410.29847\n"
+      b"6.404226504432821e-301,1.049001171530397e-301,-1459692940.671753\n"
+      b"-5.35669373161111e-301,3.6159505490948475e-301,-439896696.21265745\n"
+      b"1.3040000451301373e-300,9.470809631292422e-301,327652183.1183838\n"
+      b"-7.037352358069926e-301,-1.2654214710460525e-300,1776833448.6118019\n")
+F4 = (b"X,Y,Z,u,v\n"
+      b"1.257302210933933e-301,-1.321048632913019e-301,6.404226504432821e-301,650252562.9,432825430.1\n"
+      b"1.049001171530397e-301,-5.35669373161111e-301,3.6159505490948475e-301,662508361.4,121091902.1\n"
+      b"1.3040000451301373e-300,9.470809631292422e-301,-7.037352358069926e-301,-34252694.0,-380795922.1\n"
+      b"-1.2654214710460525e-300,-6.232744625373522e-301,4.13259793472436e-302,1293622848.0,790098349.1\n"
+      b"-2.3250307746388345e-300,-2.187916639325457e-301,-1.2459109472530652e-300,5131060725.4,4225211124.0\n"
+      b"-7.3226735470345165e-301,-5.442589828573099e-301,-3.1630015636915454e-301,1215737588.4,307268221.1\n")
+HUGE_LABELLED = (b"x,y,label\n1.257302210933933e+299,-1.321048632913019e+299,1\n"
+                 b"6.404226504432821e+299,1.0490011715303972e+299,1\n"
+                 b"-5.35669373161111e+299,3.6159505490948475e+299,1\n"
+                 b"1.3040000451301373e+300,9.470809631292422e+299,-1\n")
+CROSS_ENTROPY = ["--no-normalize", "--activation", "sigmoid", "--loss", "cross-entropy"]
+
+
+@pytest.mark.parametrize("command,text,options", [
+    ("linear-tanh", b"x,y,label\n0,1e200,a\n0,0,a\n0,0,a\n0,0,a\n0,0,a\n1,0,b\n", []),
+    ("linear-tanh", b"0,0,1\n1,1e+308,-1\n", CROSS_ENTROPY),
+    ("linear-tanh", HUGE_LABELLED, CROSS_ENTROPY),
+    ("ratio2d", F3, []),
+    ("ratio2d", F3, ["--robust", "huber", "--threshold", "1e-300"]),
+    ("project3d", F4, ["--robust", "huber", "--threshold", "1e-300"]),
+])
+@pytest.mark.parametrize("json_output", [True, False])
+def test_parameters_beyond_double_precision_are_an_error(command, text, options, json_output):
+    """Values over hundreds of orders of magnitude (std(y) of 1e200 overflows; x of 1e-301
+    with ratios of 1e9) gave parameters that overflow in the input's units: exit 0 or 4
+    with null parameters in the JSON, and a traceback from the tables."""
+    run = run_cli([command, "-", *(["--json"] if json_output else []), *options], text)
+    check_fit(run, command, json_output)
+    assert run.code == 3 and "overflow double precision in the input's units" in run.stderr
+
+
 # --- strategies: text -----------------------------------------------------------------------
 
 NUMBERS = [
@@ -594,7 +631,7 @@ def model_files(draw) -> tuple[str, bytes]:
                           "form": "general" if kind.endswith("general") else "tutorial"}
     for _ in range(draw(st.integers(0, 3))):
         what = draw(st.sampled_from(["param", "param", "option", "key", "delete", "scale"]))
-        if what == "param":
+        if what == "param" and isinstance(doc.get("params"), dict):
             name = draw(st.sampled_from([*PARAMS[kind], "zz"]))
             doc["params"][name] = draw(st.one_of(json_scalars, st.sampled_from(
                 [1e308, -1e308, 1e-320, float("nan"), float("inf"), 10**309, [1.0], {}])))

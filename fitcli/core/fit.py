@@ -10,6 +10,7 @@ import numpy as np
 from .lm import levenberg_marquardt
 from .loop import Callback, IterInfo, Tolerances, descend
 from .models import MODELS, Model
+from .normalize import DegenerateDataError
 from .optimizers import OPTIMIZERS
 from .result import FitResult
 from .robust import robust_kernel
@@ -76,6 +77,11 @@ def fit(
         method = OPTIMIZERS[optimizer](learning_rate)
         outcome = descend(kernel, params, method, model.normalize, **run)
     params = model.canonical(frame.to_original(outcome.params), data)
+    if not np.all(np.isfinite(params)):
+        raise DegenerateDataError(
+            "the fitted parameters overflow double precision in the input's units: the "
+            "values span too many orders of magnitude (rescale the columns)"
+        )
     cost = outcome.cost * frame.cost_scale
     extra = {**model.describe(params), **frame.notes,
              **model.figures(outcome.params, frame.data, cost)}
