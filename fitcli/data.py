@@ -131,7 +131,8 @@ def read_table(
     start = bom + len(head[: layout.body_offset].encode())
     text = [i for i, c in enumerate(wanted) if c in text_columns]
     parsed = None
-    if len(raw) - start >= FAST_MIN_BYTES and raw.find(b"#", start) < 0:
+    if len(raw) - start >= FAST_MIN_BYTES and raw.find(b"#", start) < 0 \
+            and not _lone_cr(raw, start):
         parsed = _fast_parse(memoryview(raw)[start:], layout, [j for j, _ in used], text)
         if parsed is not None and not np.all(np.isfinite(parsed[0])):
             parsed = None
@@ -162,6 +163,16 @@ def _map(source: str) -> mmap.mmap | None:
     except (OSError, ValueError):
         return None  # read_bytes names the problem
     return mapped if mapped.find(b"\n", 0, HEAD_BYTES) >= 0 else None  # a sane first line
+
+
+def _lone_cr(raw: bytes, start: int) -> bool:
+    """A carriage return in raw[start:] that is not part of a CRLF: the fast engines end a
+    line there and the careful pass does not, so such a file goes to the careful pass."""
+    first = raw.find(b"\r", start)
+    if first < 0:
+        return False
+    buf = np.frombuffer(raw, dtype=np.uint8)[first:]
+    return bool(buf[-1] == 13 or np.any((buf[:-1] == 13) & (buf[1:] != 10)))
 
 
 def _head(name: str, raw: bytes, size: int = HEAD_BYTES) -> str:

@@ -178,7 +178,9 @@ def _one_error(run: Run, lines: list[str]) -> None:
 
 
 def _finite(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(value) < 2**1024 and math.isfinite(value)
 
 
 def _result(run: Run) -> dict:
@@ -394,6 +396,20 @@ def test_parameters_beyond_double_precision_are_an_error(command, text, options,
     run = run_cli([command, "-", *(["--json"] if json_output else []), *options], text)
     check_fit(run, command, json_output)
     assert run.code == 3 and "overflow double precision in the input's units" in run.stderr
+
+
+def test_a_lone_carriage_return_reads_the_same_in_a_large_file(tmp_path):
+    """The fast engines end a line at a lone CR and the careful pass does not: appended to
+    a file over FAST_MIN_BYTES, '0,0,1\\r0,0,1' read as two rows (exit 4), while the
+    same rows in a small file were refused."""
+    from fitcli.data import FAST_MIN_BYTES
+
+    path = tmp_path / "large.csv"
+    path.write_bytes(b"x,y,label\n" + b"0.5,1.5,1\n-0.5,-1.5,-1\n" * (FAST_MIN_BYTES // 20)
+                     + b"0,0,1\r0,0,1\r")
+    run = run_cli(["linear-tanh", path, "--json", "--quiet"])
+    check_fit(run, "linear-tanh")
+    assert run.code == 2 and "expected 3 fields, got 5" in run.stderr
 
 
 # --- strategies: text -----------------------------------------------------------------------
