@@ -287,7 +287,10 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
                 raise DegenerateError(f"{table.source}: {exc}") from None
         result = fitted.result
         document = {"input": table.source, **result.to_dict()}
-        gates = diagnose.complete(document, model, table, data, fitted, settings, {})
+        try:  # the report normalises the data even after a fit with --no-normalize
+            gates = diagnose.complete(document, model, table, data, fitted, settings, {})
+        except DegenerateDataError as exc:
+            raise DegenerateError(f"{table.source}: {exc}") from None
         if name == "linear-tanh":
             from .classification import add_classification
 

@@ -398,6 +398,16 @@ def test_parameters_beyond_double_precision_are_an_error(command, text, options,
     assert run.code == 3 and "overflow double precision in the input's units" in run.stderr
 
 
+def test_constant_ratios_without_normalisation():
+    """--no-normalize skips the normalisation that refuses constant ratios, and the
+    report's own normalisation raised it after the fit: a traceback."""
+    rows = "".join(f"{x},{y},2.0\n" for x, y in [(0, 0), (1, 0), (0, 1), (1, 1), (2, 1), (3, 5)])
+    run = run_cli(["ratio2d", "-", "--json", "--no-normalize", "--init", "identity"],
+                  f"x,y,ratio\n{rows}".encode())
+    check_fit(run, "ratio2d")
+    assert run.code == 3 and "all ratios are equal" in run.stderr
+
+
 def test_a_lone_carriage_return_reads_the_same_in_a_large_file(tmp_path):
     """The fast engines end a line at a lone CR and the careful pass does not: appended to
     a file over FAST_MIN_BYTES, '0,0,1\\r0,0,1' read as two rows (exit 4), while the
