@@ -408,6 +408,16 @@ def test_constant_ratios_without_normalisation():
     assert run.code == 3 and "all ratios are equal" in run.stderr
 
 
+@pytest.mark.parametrize("command", ["ratio2d", "project3d"])
+def test_values_near_the_largest_double(command):
+    """The power of two above 1.7e308 (2**1024) overflowed: the scaling meant for huge
+    values raised OverflowError on them."""
+    lines = _scaled_points(command, 1.0).decode().splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",1.7e308"
+    run = run_cli([command, "-", "--json", "--quiet"], ("\n".join(lines) + "\n").encode())
+    check_fit(run, command)
+
+
 def test_a_lone_carriage_return_reads_the_same_in_a_large_file(tmp_path):
     """The fast engines end a line at a lone CR and the careful pass does not: appended to
     a file over FAST_MIN_BYTES, '0,0,1\\r0,0,1' read as two rows (exit 4), while the

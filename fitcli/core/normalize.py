@@ -24,11 +24,12 @@ _TOO_CLOSE = ("the {} spread over only {:.3g}: too little for double precision t
 
 def _unit(values: np.ndarray) -> float:
     """1, or for values so huge (1e300) or tiny (1e-300) that their squares overflow or
-    underflow, the power of two above the largest one: dividing by it is exact."""
+    underflow, the power of two at most the largest one: dividing by it is exact, and
+    leaves the largest in [1, 2)."""
     largest = max(float(values.max()), -float(values.min())) if values.size else 0.0
     if not largest > 0.0 or 1e-100 < largest < 1e100:
         return 1.0
-    return math.ldexp(1.0, math.frexp(largest)[1])
+    return math.ldexp(1.0, math.frexp(largest)[1] - 1)
 
 
 def _centroid(points: np.ndarray) -> np.ndarray:
