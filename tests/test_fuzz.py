@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import collections
 import importlib.metadata
-import io
 import json
 import math
 import os
@@ -41,7 +40,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -749,12 +748,13 @@ def test_random_bytes_for_every_fit(data, use_file, workdir):
 
 @given(data=st.data())
 def test_malformed_csv(data, workdir):
-    _count("csv")
     command = data.draw(st.sampled_from(MODELS), label="command")
     text = data.draw(csv_texts(command), label="csv")
     options = data.draw(fit_options(command), label="options")
     json_output = data.draw(st.integers(0, 4), label="json") > 0
-    if data.draw(st.booleans(), label="use file"):
+    use_file = data.draw(st.booleans(), label="use file")
+    _count("csv")
+    if use_file:
         path = workdir / "malformed.csv"
         path.write_bytes(text)
         run = run_cli(_fit_args(command, str(path), options, json_output))
@@ -766,11 +766,18 @@ def test_malformed_csv(data, workdir):
 def _degenerate_test(command: str):
     @settings(max_examples=_examples_of(40))
     @given(points=point_sets(command), options=fit_options(command),
-           json_output=st.sampled_from([True, True, True, False]))
-    def test(points, options, json_output):
+           json_output=st.sampled_from([True, True, True, False]), save=st.booleans())
+    def test(points, options, json_output, save, workdir):
+        """A fit saved with -o predicts its own points: the model file of parameters of
+        any size loads, and predict keeps the invariant."""
         _count(command)
-        check_fit(run_cli(_fit_args(command, "-", options, json_output), points), command,
-                  json_output)
+        model = workdir / f"{command}.json"
+        model.unlink(missing_ok=True)
+        save_options = ["-o", model] if save else []
+        run = run_cli(_fit_args(command, "-", [*options, *save_options], json_output), points)
+        check_fit(run, command, json_output)
+        if save and run.code == 0:
+            check_predict(run_cli(["predict", model, "-"], points), command)
 
     test.__name__ = f"test_near_degenerate_{command.replace('-', '_')}"
     return test
@@ -789,12 +796,12 @@ def test_large_files_read_as_small_ones(data, workdir):
     the careful pass's numbers."""
     import fitcli.data
 
-    _count("large")
     command = data.draw(st.sampled_from(MODELS), label="command")
     bad = data.draw(csv_texts(command), label="rows").replace(b"\xef\xbb\xbf", b"")
     good = {"linear-tanh": "0.5,1.5,1\n-0.5,-1.5,-1\n", "ratio2d": "0.5,1.5,0.25\n1.5,2,4\n",
             "project3d": "0.5,1.5,2,0.25,0.5\n1.5,2,2.5,4,1\n"}[command]
     sep = data.draw(st.sampled_from([",", ";", "\t", " "]), label="separator")
+    _count("large")
     pad = (good.replace(",", sep) * (fitcli.data.FAST_MIN_BYTES // len(good) + 1)).encode()
     text = (",".join(COLUMNS[command]).replace(",", sep) + "\n").encode() + pad + bad
     path = workdir / "large.csv"
@@ -812,7 +819,6 @@ def test_large_files_read_as_small_ones(data, workdir):
 
 @given(model=model_files(), points=st.data(), model_on_stdin=st.booleans())
 def test_predict_with_malformed_model_files(model, points, model_on_stdin, workdir):
-    _count("predict")
     kind, text = model
     if points.draw(st.integers(0, 2), label="well-formed points") > 0:
         n = points.draw(st.integers(1, 6), label="n")
@@ -826,14 +832,17 @@ def test_predict_with_malformed_model_files(model, points, model_on_stdin, workd
         csv = (",".join(names) + "\n" + "\n".join(rows) + "\n").encode()
     else:
         csv = points.draw(csv_texts(kind), label="csv")
+    options = points.draw(st.lists(st.sampled_from(["--with-inputs", "--quiet"]), unique=True),
+                          label="options")
+    _count("predict")
     model_path, csv_path = workdir / "model.json", workdir / "points.csv"
     if model_on_stdin:
         csv_path.write_bytes(csv)
-        run = run_cli(["predict", "-", str(csv_path)], text)
+        run = run_cli(["predict", "-", str(csv_path), *options], text)
     else:
         model_path.write_bytes(text)
-        run = run_cli(["predict", str(model_path), "-"], csv)
-    check_predict(run, kind)
+        run = run_cli(["predict", str(model_path), "-", *options], csv)
+    check_predict(run, None if "--with-inputs" in options else kind)
 
 
 @settings(max_examples=_examples_of(6))
@@ -842,9 +851,9 @@ def test_installed_script_in_a_subprocess(data, workdir):
     """A handful of generated inputs through the real script: what the in-process runner
     could hide (an exit code set by the interpreter, output at exit, a traceback from
     sys.excepthook) shows here, and the in-process run must agree with it."""
-    _count("script")
     command = data.draw(st.sampled_from(MODELS), label="command")
     text = data.draw(st.one_of(csv_texts(command), point_sets(command), random_bytes), label="input")
+    _count("script")
     args = [command, "-", "--json", "--quiet", "--max-iter", "20"]
     script, inprocess = run_script(args, text), run_cli(args, text)
     check_fit(script, command)
