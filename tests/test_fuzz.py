@@ -226,7 +226,7 @@ def check_fit(run: Run, command: str, json_output: bool = True) -> None:
 BOX = tuple(map(chr, range(0x2500, 0x2580)))  # the lines of a rich table
 
 
-def check_predict(run: Run, model: str | None = None) -> None:
+def check_predict(run: Run, model: str | None = None, with_inputs: bool = False) -> None:
     """0: CSV of the predictions on stdout (non-finite ones only with the warning that says
     so), and with targets the table of errors on stderr; 2: one error line and nothing on
     stdout."""
@@ -237,7 +237,8 @@ def check_predict(run: Run, model: str | None = None) -> None:
         rows = run.stdout.splitlines()
         assert rows, run
         if model is not None:
-            assert rows[0].split(",") == list(PREDICTED[model]), run
+            inputs = COLUMNS[model][: 3 if model == "project3d" else 2] if with_inputs else ()
+            assert rows[0].split(",") == [*inputs, *PREDICTED[model]], run
         values = np.array([[float(v) for v in row.split(",")] for row in rows[1:]]).ravel()
         if not np.all(np.isfinite(values)):
             assert any("no finite prediction" in line for line in lines), run
@@ -842,7 +843,7 @@ def test_predict_with_malformed_model_files(model, points, model_on_stdin, workd
     else:
         model_path.write_bytes(text)
         run = run_cli(["predict", str(model_path), "-", *options], csv)
-    check_predict(run, None if "--with-inputs" in options else kind)
+    check_predict(run, kind, "--with-inputs" in options)
 
 
 @settings(max_examples=_examples_of(6))
