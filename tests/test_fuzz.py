@@ -432,6 +432,19 @@ def test_a_lone_carriage_return_reads_the_same_in_a_large_file(tmp_path):
     assert run.code == 2 and "expected 3 fields, got 5" in run.stderr
 
 
+def test_vertical_limit_with_an_infinite_loss_in_the_tables():
+    """Cross-entropy gives a vertical limit with a wrong point an infinite loss, null in
+    the JSON; the table formatted it as a number: a traceback."""
+    text = (b"x,y,label\n1.257302210933933e-151,-1.3210486329130188e-151,-1\n"
+            b"6.404226504432821e-151,1.0490011715303971e-151,-1\n"
+            b"-5.3566937316111094e-151,3.615950549094847e-151,1\n"
+            b"1.3040000451301373e-150,9.470809631292421e-151,1\n")
+    run = run_cli(["linear-tanh", "-", "--activation", "sigmoid", "--loss", "cross-entropy",
+                   "--no-standardize"], text)
+    check_fit(run, "linear-tanh", json_output=False)
+    assert run.code == 3 and "+1 to the left, loss inf" in run.stdout
+
+
 # --- strategies: text -----------------------------------------------------------------------
 
 NUMBERS = [
