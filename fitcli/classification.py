@@ -70,8 +70,9 @@ def _summary_rows(c: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("log-loss", f"{c['log_loss']:.10g} (mean -log P(label))"))
     if c["vertical"]:
         v = c["vertical"]
-        rows.append(("vertical limit", f"x = {v['x']:.6g}, +1 to the {v['positive_side']}, "
-                                       f"loss {v['loss']:.6g}"))
+        loss = "inf" if v["loss"] is None else f"{v['loss']:.6g}"  # cross-entropy, a point wrong
+        rows.append(("vertical limit", f"x = {_num(v['x'])}, +1 to the {v['positive_side']}, "
+                                       f"loss {loss}"))
     return rows
 
 

@@ -9,7 +9,7 @@ import inspect
 import os
 import sys
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Annotated, Any, Optional
 
 import typer
@@ -100,11 +100,16 @@ def main_options(
 
 @contextmanager
 def reported_errors(debug: bool = False):
-    """FitcliError -> one line on stderr and its exit code; never a traceback."""
+    """FitcliError -> one line on stderr and its exit code; never a traceback.  numpy's
+    floating-point warnings (overflow, 0/0) stay off stderr unless --debug: what became
+    non-finite is reported in the result (a diverged fit, a standard error of null)."""
+    import numpy as np
+
     from .report import error
 
     try:
-        yield
+        with np.errstate(all="ignore") if not debug else nullcontext():
+            yield
     except FitcliError as exc:
         if debug:
             raise
@@ -287,7 +292,10 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
                 raise DegenerateError(f"{table.source}: {exc}") from None
         result = fitted.result
         document = {"input": table.source, **result.to_dict()}
-        gates = diagnose.complete(document, model, table, data, fitted, settings, {})
+        try:  # the report normalises the data even after a fit with --no-normalize
+            gates = diagnose.complete(document, model, table, data, fitted, settings, {})
+        except DegenerateDataError as exc:
+            raise DegenerateError(f"{table.source}: {exc}") from None
         if name == "linear-tanh":
             from .classification import add_classification
 

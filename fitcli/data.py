@@ -108,6 +108,7 @@ def read_table(
     rename: Sequence[str] | None = None,
     optional: Sequence[str] = (),
     text_columns: Sequence[str] = (),
+    categories: Sequence[str] = (),
 ) -> Table:
     """Read the columns `columns` (model order) of a CSV file.
 
@@ -119,6 +120,8 @@ def read_table(
             for `columns`, in the same order.
         optional: trailing names of `columns` that may be absent (e.g. targets in predict).
         text_columns: names of `columns` that may hold text (class labels); see Table.
+        categories: names of `columns` holding class labels as numbers (text_columns are
+            categories too): not held to the coordinates' range.
 
     Raises:
         DataError: unreadable, unparsable or non-finite input, with file, line, column.
@@ -132,7 +135,8 @@ def read_table(
     start = bom + len(head[: layout.body_offset].encode())
     text = [i for i, c in enumerate(wanted) if c in text_columns]
     parsed = None
-    if len(raw) - start >= FAST_MIN_BYTES and raw.find(b"#", start) < 0:
+    if len(raw) - start >= FAST_MIN_BYTES and raw.find(b"#", start) < 0 \
+            and not _lone_cr(raw, start):
         parsed = _fast_parse(memoryview(raw)[start:], layout, [j for j, _ in used], text)
         if parsed is not None and not np.all(np.isfinite(parsed[0])):
             parsed = None
@@ -148,15 +152,17 @@ def read_table(
     levels = {wanted[i]: v for i, v in levels.items()}
     table = Table(name, tuple(wanted), values, layout.header is not None, layout.delimiter,
                   levels, lines)
-    _check_magnitude(table)
+    _check_magnitude(table, (*text_columns, *categories))
     return table
 
 
-def _check_magnitude(table: Table) -> None:
+def _check_magnitude(table: Table, labels: Sequence[str] = ()) -> None:
     """Refuse columns whose powers leave float64: the fits, their normalisations and
     standard errors take up to fourth powers of coordinates, so a column's values must
-    stay below MAX_MAGNITUDE (1e75), and its largest must not be a nonzero below 1e-75."""
+    stay below MAX_MAGNITUDE (1e75), and its largest must not be a nonzero below 1e-75.
+    Label columns are categories, not coordinates: they are not checked."""
     size = np.abs(table.values)
+    size[:, [j for j, name in enumerate(table.names) if name in labels]] = 1.0  # categories
     big = size >= MAX_MAGNITUDE
     if big.any():
         row, col = np.argwhere(big)[0]
@@ -191,6 +197,16 @@ def _map(source: str) -> mmap.mmap | None:
     except (OSError, ValueError):
         return None  # read_bytes names the problem
     return mapped if mapped.find(b"\n", 0, HEAD_BYTES) >= 0 else None  # a sane first line
+
+
+def _lone_cr(raw: bytes, start: int) -> bool:
+    """A carriage return in raw[start:] that is not part of a CRLF: the fast engines end a
+    line there and the careful pass does not, so such a file goes to the careful pass."""
+    first = raw.find(b"\r", start)
+    if first < 0:
+        return False
+    buf = np.frombuffer(raw, dtype=np.uint8)[first:]
+    return bool(buf[-1] == 13 or np.any((buf[:-1] == 13) & (buf[1:] != 10)))
 
 
 def _head(name: str, raw: bytes, size: int = HEAD_BYTES) -> str:

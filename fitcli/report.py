@@ -20,17 +20,26 @@ LOG_EVERY_SECONDS = 1.0
 REFRESH_SECONDS = 0.1
 
 
+def one_line(message: str) -> str:
+    """The message as one printable line: what a field or a file name brings in that a
+    terminal would act on or hide (a line break, a carriage return, ESC, U+2028) is
+    written as Python writes it in a string, e.g. \\r or \\x1b."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def error(message: str) -> None:
-    stderr.print(f"error: {message}", markup=False, highlight=False)
+    stderr.print(f"error: {one_line(message)}", markup=False, highlight=False)
 
 
 def note(message: str, quiet: bool = False) -> None:
     if not quiet:
-        stderr.print(f"note: {message}", markup=False, highlight=False)
+        stderr.print(f"note: {one_line(message)}", markup=False, highlight=False)
 
 
 def warn(message: str) -> None:
-    stderr.print(f"warning: {message}", markup=False, highlight=False)
+    stderr.print(f"warning: {one_line(message)}", markup=False, highlight=False)
 
 
 def _animated() -> bool:

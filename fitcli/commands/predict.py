@@ -69,13 +69,15 @@ def predict(
             predicted = model.predict(params, table.values[:, : model.n_inputs], **options)
         except ValueError as exc:
             raise ModelFileError(f"{model_file}: {exc}") from None
-        _write_predictions(model, table, predicted, output, with_inputs)
+        figures = None  # the targets are checked before any output: an error leaves none
         if len(table.names) == len(model.columns):
             figures = _evaluate(model, params, table, options, model_file)
-            _report(model, model_file, table, figures, metrics, quiet)
         elif metrics is not None:
             raise UsageError(f"--metrics: {table.source} has no targets "
                              f"({', '.join(model.columns[model.n_inputs:])}) to measure errors on")
+        _write_predictions(model, table, predicted, output, with_inputs)
+        if figures is not None:
+            _report(model, model_file, table, figures, metrics, quiet)
 
 
 def _check_streams(model_file: str, file: str, output: str | None, metrics: str | None) -> None:
@@ -98,7 +100,8 @@ def _read(file: str, model, rename: list[str] | None):
     if rename is not None and len(rename) == model.n_inputs:
         columns, optional = columns[: model.n_inputs], []
     what = f"a {model.name} model (targets {', '.join(model.columns[model.n_inputs:])} optional)"
-    return read_table(file, columns, model=what, rename=rename, optional=optional)
+    return read_table(file, columns, model=what, rename=rename, optional=optional,
+                      categories=model.text_columns)
 
 
 def _write_predictions(model, table, predicted: dict, output: str | None, with_inputs: bool) -> None:

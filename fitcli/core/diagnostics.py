@@ -108,7 +108,8 @@ def correlation(cov: np.ndarray) -> np.ndarray:
 
 def noise_test(sum_squares: float, sigma: float, dof_: int, n: int) -> dict[str, Any]:
     """Is SS / sigma^2 a plausible draw of chi2(dof)?  Two-sided at ALPHA per side."""
-    chi2 = sum_squares / sigma**2
+    ratio = math.sqrt(sum_squares) / sigma  # sigma**2 underflows (--sigma 1e-300) or overflows
+    chi2 = ratio * ratio
     if chi2_sf(chi2, dof_) < ALPHA:
         code = "too_large"
     elif chi2_cdf(chi2, dof_) < ALPHA:
@@ -120,16 +121,18 @@ def noise_test(sum_squares: float, sigma: float, dof_: int, n: int) -> dict[str,
 
 
 def residual_figures(model: Model, r: np.ndarray) -> dict[str, Any]:
-    """n, dof, SS, RMS point error, median and max point error, estimated sigma."""
+    """n, dof, SS, RMS point error, median and max point error, estimated sigma (NaN
+    when no point is counted: a robust fit whose threshold no point is within)."""
     n = len(r)
     error = np.sqrt(np.einsum("ij,ij->i", r, r))
     ss = float(error @ error)
     d = dof(model, n)
-    out = {"n": n, "dof": d, "sum_squares": ss, "rms": math.sqrt(ss / n),
-           "median_error": float(np.median(error)), "max_error": float(np.max(error)),
+    out = {"n": n, "dof": d, "sum_squares": ss, "rms": math.sqrt(ss / n) if n else math.nan,
+           "median_error": float(np.median(error)) if n else math.nan,
+           "max_error": float(np.max(error)) if n else math.nan,
            "sigma_estimate": math.sqrt(ss / d) if d > 0 else math.nan}
     if model.n_targets > 1:
-        out["rms_coordinate"] = math.sqrt(ss / (n * model.n_targets))
+        out["rms_coordinate"] = math.sqrt(ss / (n * model.n_targets)) if n else math.nan
     return out
 
 
@@ -154,7 +157,7 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
     out["sigma"], out["sigma_source"] = sigma, ("given" if given else "estimated from the residual")
     if model.likelihood:
         sigma, out["sigma"], out["sigma_source"] = LIKELIHOOD_SIGMA, None, LIKELIHOOD_SOURCE
-    if given:
+    if given and out["dof"] > 0:  # with no degrees of freedom left there is nothing to test
         out["noise_test"] = noise_test(out["sum_squares"], sigma, out["dof"], out["n"])
     F = None
     if out["dof"] > 0 and sigma > 0:

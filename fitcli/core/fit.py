@@ -11,6 +11,7 @@ import numpy as np
 from .lm import levenberg_marquardt
 from .loop import Callback, IterInfo, Tolerances, descend
 from .models import MODELS, Model
+from .normalize import DegenerateDataError
 from .optimizers import OPTIMIZERS
 from .result import FitResult, Status
 from .robust import robust_kernel
@@ -85,6 +86,11 @@ def fit(
         outcome = descend(kernel, params, method, model.normalize, **run,
                           floor=loss_floor(frame.data[-1]))
     params = model.canonical(frame.to_original(outcome.params), data)
+    if not np.all(np.isfinite(params)):
+        raise DegenerateDataError(
+            "the fitted parameters overflow double precision in the input's units: the "
+            "values span too many orders of magnitude (rescale the columns)"
+        )
     cost = outcome.cost * frame.cost_scale
     status = outcome.status
     if not (math.isfinite(cost) and np.isfinite(params).all()):

@@ -31,8 +31,8 @@ class Huber:
     formula = "rho(s) = s if s <= c^2, else 2 c sqrt(s) - c^2"
 
     def rho(self, s: np.ndarray) -> np.ndarray:
-        root = np.sqrt(s)
-        return np.where(root <= self.c, s, 2.0 * self.c * root - self.c**2)
+        root = np.sqrt(s)  # c * c: a float's c**2 raises OverflowError for c = 1e300
+        return np.where(root <= self.c, s, 2.0 * self.c * root - self.c * self.c)
 
     def weight(self, s: np.ndarray) -> np.ndarray:
         root = np.sqrt(s)
@@ -48,10 +48,10 @@ class Cauchy:
     formula = "rho(s) = c^2 log(1 + s / c^2)"
 
     def rho(self, s: np.ndarray) -> np.ndarray:
-        return self.c**2 * np.log1p(s / self.c**2)
+        return (self.c * self.c) * np.log1p(s / (self.c * self.c))
 
     def weight(self, s: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + s / self.c**2)
+        return 1.0 / (1.0 + s / (self.c * self.c))
 
 
 LOSSES = {"huber": Huber, "cauchy": Cauchy}
@@ -164,7 +164,7 @@ def ransac(model: Model, data: tuple, threshold: float, rng: np.random.Generator
     Raises:
         DegenerateDataError: no minimal set gave a model.
     """
-    n, k, t2 = len(data[0]), model.min_points, threshold**2
+    n, k, t2 = len(data[0]), model.min_points, threshold * threshold
     best, best_score, needed, trial = None, math.inf, float(max_trials), 0
     while trial < min(needed, max_trials):
         trial += 1

@@ -65,7 +65,7 @@ def robust_fit(model: str | Model, data: tuple[np.ndarray, ...], method: str = "
         result = fit(model, data, seed=seed, loss=loss, **fit_options)
         info["loss"] = _loss_text(loss)
     s = squared_errors(model, result.params, data)
-    inlier = None if threshold is None else s <= threshold**2
+    inlier = None if threshold is None else s <= threshold * threshold
     if inlier is not None:
         info["n_inliers"] = int(np.count_nonzero(inlier))
     # least squares: the RMS of the residuals the fit minimised (for linear-tanh those of
@@ -103,7 +103,7 @@ def _ransac_fit(model: Model, data, threshold: float, seed: int, **fit_options):
                 f"{model.name} needs {model.min_points} (is --threshold in the input's units?)"
             )
         result = fit(model, _subset(data, inlier), seed=seed, **fit_options)
-        new = squared_errors(model, result.params, data) <= threshold**2
+        new = squared_errors(model, result.params, data) <= threshold * threshold
         if np.array_equal(new, inlier) or rounds == MAX_ROUNDS:
             break
         inlier = new

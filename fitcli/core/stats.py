@@ -44,6 +44,8 @@ def chi2_cdf(x: float, df: float) -> float:
     """P(chi2_df <= x)."""
     if x <= 0:
         return 0.0
+    if x == math.inf:
+        return 1.0
     a, h = df / 2.0, x / 2.0
     return _lower_series(a, h) if h < a + 1.0 else 1.0 - _upper_fraction(a, h)
 
@@ -52,5 +54,7 @@ def chi2_sf(x: float, df: float) -> float:
     """P(chi2_df > x), accurate in the far upper tail."""
     if x <= 0:
         return 1.0
+    if x == math.inf:
+        return 0.0
     a, h = df / 2.0, x / 2.0
     return 1.0 - _lower_series(a, h) if h < a + 1.0 else _upper_fraction(a, h)

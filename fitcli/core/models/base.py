@@ -19,6 +19,10 @@ from ..normalize import DegenerateDataError
 CHUNK = 8192  # points per chunk: the temporaries of one chunk stay in cache
 
 
+OVERFLOW = ("the linear estimate overflows double precision at the scale of these coordinates "
+            "(--no-normalize: without it they are centred and scaled first)")
+
+
 class OptionError(ValueError):
     """A model option (e.g. read from a model file) that the model cannot take."""
 
@@ -67,8 +71,9 @@ class Frame:
 
 
 def unit(params: np.ndarray) -> np.ndarray:
-    """Scale to unit Euclidean norm (the gauge of a homogeneous model)."""
-    return params / math.sqrt(params @ params)
+    """Scale to unit Euclidean norm (the gauge of a homogeneous model); hypot's norm
+    neither overflows nor underflows for entries of 1e200 or 1e-200."""
+    return params / math.hypot(*params)
 
 
 class Model:

@@ -9,10 +9,12 @@ point by point: r = (ru_0, rv_0, ru_1, rv_1, ...).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..normalize import DegenerateDataError, moment_rank, similarity
-from .base import Frame, Kernel, Model, unit
+from .base import OVERFLOW, Frame, Kernel, Model, unit
 
 PARAM_NAMES = ("a", "b", "c", "t1", "e", "f", "g", "t2", "i", "j", "k", "t3")
 _PAIRS = [(0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3)]
@@ -250,7 +252,7 @@ class Project3d(Model):
     def canonical(self, params, data):
         """Scale so that |(i, j, k)| = 1 and nz > 0 for most points (nz = depth)."""
         M = params.reshape(3, 4)
-        M = M / np.linalg.norm(M[2, :3])
+        M = M / math.hypot(*M[2, :3])
         if np.count_nonzero(depths(M, data[0]) > 0) * 2 < len(data[0]):
             M = -M
         return M.ravel()
@@ -265,8 +267,8 @@ class Project3d(Model):
         """d (x / |(x_8, x_9, x_10)|) / dx: the |(i, j, k)| = 1 normalisation."""
         e = np.zeros(12)
         e[8:11] = params[8:11]
-        norm = np.linalg.norm(e)
-        return np.eye(12) / norm - np.outer(params, e) / norm**3
+        norm = math.hypot(*e)
+        return (np.eye(12) - np.outer(params / norm, e / norm)) / norm  # norm**3 overflows
 
     def point_table(self, params, data, **notes):
         X, uv = data
@@ -288,7 +290,7 @@ class Project3d(Model):
         M = params.reshape(3, 4)
         with np.errstate(divide="ignore", invalid="ignore"):
             uv = project_points(M, inputs)
-        depth = depths(M, inputs) / np.linalg.norm(M[2, :3])
+        depth = depths(M, inputs) / math.hypot(*M[2, :3])
         return {"u": uv[:, 0], "v": uv[:, 1], "depth": depth}
 
     def evaluate(self, params, table, **options):
@@ -307,9 +309,13 @@ def dlt(kernel: Project3dKernel) -> np.ndarray:
     """The algebraic estimate: smallest eigenvector of A^T A (unit norm).
 
     Raises:
-        DegenerateDataError: A^T A has more than one (near-)null direction.
+        DegenerateDataError: A^T A has more than one (near-)null direction, or overflows
+            (coordinates of 1e300 with --no-normalize).
     """
-    evals, evecs = np.linalg.eigh(kernel.moments())
+    A = kernel.moments()
+    if not np.all(np.isfinite(A)):
+        raise DegenerateDataError(OVERFLOW)
+    evals, evecs = np.linalg.eigh(A)
     if evals[1] <= 1e-13 * evals[-1]:
         raise DegenerateDataError(
             "the points do not determine a unique 3x4 projection "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..normalize import DegenerateDataError, affine_1d, planar_rank, similarity_xy
-from .base import Frame, Kernel, Model, unit
+from .base import OVERFLOW, Frame, Kernel, Model, unit
 
 PARAM_NAMES = ("a", "b", "t1", "c", "d", "t2")
 _PAIRS = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
@@ -196,7 +196,10 @@ class Ratio2d(Model):
             return unit(np.array([1.0, 0.0, 0.0, 0.0, 0.0, 1.0]))
         if init == "random":
             return unit(rng.standard_normal(6))
-        evals, evecs = np.linalg.eigh(kernel.moments())
+        A = kernel.moments()
+        if not np.all(np.isfinite(A)):
+            raise DegenerateDataError(OVERFLOW)
+        evals, evecs = np.linalg.eigh(A)
         if evals[1] <= 1e-13 * evals[-1]:
             raise DegenerateDataError(
                 "the points do not determine a unique ratio map "
