@@ -267,12 +267,14 @@ def run_fit(name: str, o: dict[str, Any]) -> None:
         try:
             levels = {"levels": table.levels} if model.text_columns else {}
             data, notes = model.split(table.values, **levels)
-            model.check(data)  # before the notes, which describe data that can be fitted
+            fit_notes = model.fit_notes(data)
+            if fit_notes:
+                model.check(data)  # before notes that describe data that can be fitted
         except DegenerateDataError as exc:
             raise DegenerateError(f"{table.source}: {exc}") from None
         except ValueError as exc:
             raise DataError(f"{table.source}: {exc}") from None
-        for text in notes + model.fit_notes(data):
+        for text in notes + fit_notes:
             report.note(text, o["quiet"])
         optimizer = o["optimizer"].value if o["optimizer"] else None
         if o["lr"] is not None and optimizer is None:
@@ -378,7 +380,7 @@ SUMMARY = [
     ("status", "status"), ("points", "n_points"),
     ("loss (mean per point)", "loss"), ("RMS error", "rmse"), ("accuracy", "accuracy"),
     ("z scale", "z_scale"), ("optimizer", "optimizer"), ("iterations", "iterations"),
-    ("passes over the data", "evaluations"), ("seconds", "seconds"),
+    ("passes over the data", "evaluations"), ("passes of the start", "start_passes"), ("seconds", "seconds"),
 ]
 
 

@@ -55,6 +55,11 @@ class Table:
     def column(self, name: str) -> np.ndarray:
         return self.values[:, self.names.index(name)]
 
+    @property
+    def knows_lines(self) -> bool:
+        """Whether line_numbers() can say where rows came from (it costs a pass)."""
+        return self._lines is not None
+
     def line_numbers(self) -> np.ndarray | None:
         """1-based input line (n_rows,) of each row, or None if unknown."""
         return self._lines() if self._lines is not None else None
@@ -161,22 +166,25 @@ def _check_magnitude(table: Table, labels: Sequence[str] = ()) -> None:
     standard errors take up to fourth powers of coordinates, so a column's values must
     stay below MAX_MAGNITUDE (1e75), and its largest must not be a nonzero below 1e-75.
     Label columns are categories, not coordinates: they are not checked."""
-    size = np.abs(table.values)
-    size[:, [j for j, name in enumerate(table.names) if name in labels]] = 1.0  # categories
-    big = size >= MAX_MAGNITUDE
-    if big.any():
-        row, col = np.argwhere(big)[0]
+    values = table.values
+    if not len(values):
+        return
+    checked = [j for j, name in enumerate(table.names) if name not in labels]  # categories
+    largest = np.maximum(values.max(axis=0), -values.min(axis=0))  # two passes, no copy
+    big = [j for j in checked if largest[j] >= MAX_MAGNITUDE]
+    if big:
+        col = big[0]
+        row = int(np.argmax(np.abs(values[:, col]) >= MAX_MAGNITUDE))
         lines = table.line_numbers()
         where = f", line {lines[row]}" if lines is not None else ""
         raise DataError(
-            f"{table.source}{where}, column '{table.names[col]}': {table.values[row, col]:.6g} "
+            f"{table.source}{where}, column '{table.names[col]}': {values[row, col]:.6g} "
             f"is too large to fit (powers of values beyond {MAX_MAGNITUDE:.0e} overflow double "
             "precision); rescale the column"
         )
-    largest = size.max(axis=0)
-    tiny = (largest > 0) & (largest < 1.0 / MAX_MAGNITUDE)
-    if tiny.any():
-        col = int(np.argmax(tiny))
+    tiny = [j for j in checked if 0 < largest[j] < 1.0 / MAX_MAGNITUDE]
+    if tiny:
+        col = tiny[0]
         raise DataError(
             f"{table.source}, column '{table.names[col]}': every value is below "
             f"{1.0 / MAX_MAGNITUDE:.0e} in size (the largest is {largest[col]:.6g}), where powers "

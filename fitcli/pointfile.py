@@ -27,7 +27,11 @@ class Rows:
 
     @property
     def kind(self) -> str:
-        return "row" if self.numbers is None else "line"
+        """"line" or "row", known without computing the numbers."""
+        if self._lines is not False:
+            return "row" if self._lines is None else "line"
+        known = self._table.source != "<stdin>" and self._table.knows_lines
+        return "line" if known else "row"
 
     @property
     def numbers(self):
@@ -38,6 +42,8 @@ class Rows:
     def of(self, mask) -> list[int]:
         """The numbers of the rows where mask (n,) is True."""
         index = np.flatnonzero(mask)
+        if not len(index):
+            return []  # no numbers to look up
         return (index + 1 if self.numbers is None else self.numbers[index]).tolist()
 
 

@@ -71,8 +71,9 @@ def fit(
     started = time.perf_counter()
     model.check(data)
     frame = model.frame(data, normalize, **options)
-    kernel = model.kernel(*frame.data)
+    kernel = start_kernel = model.kernel(*frame.data)
     params = model.normalize(model.start(kernel, frame.data, init, _Seeded(seed)))
+    start_passes = kernel.n_eval  # linear-tanh's start polishes candidates on the data
     if loss is not None:
         kernel = robust_kernel(model, frame.data, loss, frame.cost_scale)
     if callback is not None:
@@ -96,7 +97,8 @@ def fit(
     if not (math.isfinite(cost) and np.isfinite(params).all()):
         status = Status.NON_FINITE  # finite inside, but beyond float64 in the input's units
     extra = {**model.describe(params), **frame.notes,
-             **model.figures(outcome.params, frame.data, cost)}
+             **model.figures(outcome.params, frame.data, cost),
+             **({"start_passes": start_passes} if start_passes else {})}
     return FitResult(
         model=model.name,
         optimizer=optimizer,
@@ -105,7 +107,7 @@ def fit(
         cost=cost,
         grad_norm=outcome.grad_norm,
         n_iter=outcome.n_iter,
-        n_eval=kernel.n_eval,
+        n_eval=kernel.n_eval - (start_passes if kernel is start_kernel else 0),  # the fit's
         status=status,
         n_points=len(data[0]),
         seconds=time.perf_counter() - started,

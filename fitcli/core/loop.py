@@ -72,19 +72,21 @@ class Best:
             self.params, self.cost, self.grad = params, cost, grad
 
 
-def can_descend(kernel, params, cost, grad, normalize, rtol: float) -> bool:
-    """Whether some step along -grad, from |params| long down to 2^-50 of that, lowers
-    the loss by more than rtol relative: the check that a set step which stopped moving
-    (ftol or xtol) stopped at the optimum, and not merely because it is small."""
+def can_descend(kernel, params, cost, grad, normalize, rtol: float, shortest: float) -> bool:
+    """Whether some step along -grad, from |params| long down to `shortest` (the last
+    step's length: shorter ones are what the method was already taking), lowers the loss
+    by more than rtol relative: the check that a set step which stopped moving (ftol or
+    xtol) stopped at the optimum, and not merely because it is small.  At most ~25 passes."""
     g = float(np.linalg.norm(grad))
     if g == 0.0 or not cost > 0:
         return False
-    alpha = max(float(np.linalg.norm(params)), 1.0) / g
-    for _ in range(50):
-        trial = kernel.cost(normalize(params - alpha * grad))
-        if trial < cost * (1.0 - rtol):
+    length = max(float(np.linalg.norm(params)), 1.0)
+    for _ in range(25):
+        if length <= shortest:
+            break
+        if kernel.cost(normalize(params - (length / g) * grad)) < cost * (1.0 - rtol):
             return True
-        alpha *= 0.5
+        length *= 0.25
     return False
 
 
@@ -106,7 +108,7 @@ def descend(
     if not (math.isfinite(cost) and np.all(np.isfinite(grad))):
         return Outcome(params, cost, math.nan, 0, Status.NON_FINITE, (cost,))
     best, history, state = Best(params, cost, grad), [cost], optimizer.init(params)
-    status, it, rising, low = Status.MAX_ITER, 0, 0, math.inf
+    status, it, rising, low, last = Status.MAX_ITER, 0, 0, math.inf, 0.0
     try:
         while it < max_iter:
             if optimality(grad, cost) <= tol.gtol:
@@ -116,6 +118,7 @@ def descend(
             ctx = StepContext(params, cost, kernel.cost, normalize)
             step, state = optimizer.update(grad, state, ctx)
             new = normalize(params + step)
+            last = math.sqrt(step @ step)
             new_cost, grad = kernel.cost_grad(new)
             if not (math.isfinite(new_cost) and np.all(np.isfinite(grad))):
                 status = Status.NON_FINITE
@@ -148,6 +151,6 @@ def descend(
     if final is not None:
         params, cost, grad = final.params, final.cost, final.grad
     if status in (Status.FTOL, Status.XTOL) and not optimizer.line_search and cost > floor:
-        if can_descend(kernel, params, cost, grad, normalize, math.sqrt(tol.ftol)):
+        if can_descend(kernel, params, cost, grad, normalize, math.sqrt(tol.ftol), last):
             status = Status.STALLED  # judged at the point reported
     return Outcome(params, cost, float(np.linalg.norm(grad)), it, status, tuple(history))

@@ -84,7 +84,7 @@ class FitResult:
     cost: float
     grad_norm: float
     n_iter: int
-    n_eval: int
+    n_eval: int  # passes over the data by the optimizer, after the start
     status: Status
     n_points: int
     seconds: float = 0.0
