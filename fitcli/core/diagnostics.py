@@ -145,10 +145,9 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
         inlier: (n,) bool; the figures then describe the inliers only.
         options: the fit's model options (e.g. standardize for linear-tanh).
     """
-    used = np.ones(len(data[0]), bool) if inlier is None else inlier
-    part = tuple(a[used] for a in data)
+    part = data if inlier is None else tuple(a[inlier] for a in data)
     r = fitted_residuals(model, params, data, **options)
-    out = residual_figures(model, r[used])
+    out = residual_figures(model, r if inlier is None else r[inlier])
     out["points"] = "all points" if inlier is None else "inliers (error <= threshold)"
     if inlier is not None:
         out["rms_all"] = math.sqrt(float(np.mean(np.einsum("ij,ij->i", r, r))))

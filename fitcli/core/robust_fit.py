@@ -64,13 +64,16 @@ def robust_fit(model: str | Model, data: tuple[np.ndarray, ...], method: str = "
         loss = LOSSES[method](threshold) if method in LOSSES else None
         result = fit(model, data, seed=seed, loss=loss, **fit_options)
         info["loss"] = _loss_text(loss)
-    s = squared_errors(model, result.params, data)
-    inlier = None if threshold is None else s <= threshold * threshold
-    if inlier is not None:
-        info["n_inliers"] = int(np.count_nonzero(inlier))
     # least squares: the RMS of the residuals the fit minimised (for linear-tanh those of
     # tanh(z / z_scale), not of the raw z); a robust fit: of the point errors
-    rmse = math.sqrt(result.cost) if method == "none" else math.sqrt(float(np.mean(s)))
+    rmse, inlier = math.sqrt(result.cost), None
+    if threshold is not None or method != "none":
+        s = squared_errors(model, result.params, data)
+        inlier = None if threshold is None else s <= threshold * threshold
+        if inlier is not None:
+            info["n_inliers"] = int(np.count_nonzero(inlier))
+        if method != "none":
+            rmse = math.sqrt(float(np.mean(s)))
     extra = {**result.extra, "rmse": rmse}
     result = dataclasses.replace(result, n_points=len(data[0]), extra=extra,
                                  seconds=time.perf_counter() - started)

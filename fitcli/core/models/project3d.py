@@ -28,9 +28,12 @@ def to_homogeneous(X: np.ndarray) -> np.ndarray:
 
 
 def project_points(M: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """u_hat, v_hat (n, 2) of world points X (n, 3) under M (3, 4)."""
-    N = X @ M[:, :3].T + M[:, 3]
-    return N[:, :2] / N[:, 2:3]
+    """u_hat, v_hat (n, 2) of world points X (n, 3) under M (3, 4): a view into one
+    (n, 3) array, worked in place (fresh memory is slow to touch at a million points)."""
+    N = X @ M[:, :3].T
+    N += M[:, 3]
+    N[:, :2] /= N[:, 2:3]
+    return N[:, :2]
 
 
 def depths(M: np.ndarray, X: np.ndarray) -> np.ndarray:
