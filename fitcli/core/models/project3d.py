@@ -242,7 +242,9 @@ class Project3d(Model):
                 f"the world points {shape[rank]}: a 3x4 projection is not unique for them"
                 + (hint if rank == 2 else "; they must span 3D space")
             )
-        if moment_rank(data[1]) == 0:
+        uv = data[1]
+        spread = float((uv.max(axis=0) - uv.min(axis=0)).max())
+        if not spread > 1e-7 * float(np.abs(uv).max()):  # moment_rank's "one point", cheaper
             raise DegenerateDataError("all image points are the same point")
 
     def start(self, kernel, data, init, rng):
