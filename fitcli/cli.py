@@ -8,7 +8,6 @@ import enum
 import inspect
 import os
 import sys
-import warnings
 from contextlib import contextmanager, nullcontext
 from typing import Annotated, Any, Optional
 
@@ -380,7 +379,8 @@ SUMMARY = [
     ("status", "status"), ("points", "n_points"),
     ("loss (mean per point)", "loss"), ("RMS error", "rmse"), ("accuracy", "accuracy"),
     ("z scale", "z_scale"), ("optimizer", "optimizer"), ("iterations", "iterations"),
-    ("passes over the data", "evaluations"), ("passes of the start", "start_passes"), ("seconds", "seconds"),
+    ("passes over the data", "evaluations"), ("passes of the start", "start_passes"),
+    ("seconds", "seconds"),
 ]
 
 
@@ -417,10 +417,6 @@ def run(args: list[str]) -> int:
     with exit 1, its traceback shown only with FITCLI_DEBUG=1."""
     from .report import error
 
-    if not os.environ.get("FITCLI_DEBUG"):
-        # numpy's overflow/invalid-value warnings are not for users: every result is
-        # checked for non-finite numbers and its status says what happened
-        warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
         code = app(args, prog_name="fitcli", standalone_mode=False)
     except _CLICK_ERROR as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -13,7 +12,7 @@ from .loop import Callback, IterInfo, Tolerances, descend
 from .models import MODELS, Model
 from .normalize import DegenerateDataError
 from .optimizers import OPTIMIZERS
-from .result import FitResult, Status
+from .result import FitResult
 from .robust import robust_kernel
 
 OPTIMIZER_NAMES = ("lm", *OPTIMIZERS)
@@ -93,9 +92,6 @@ def fit(
             "values span too many orders of magnitude (rescale the columns)"
         )
     cost = outcome.cost * frame.cost_scale
-    status = outcome.status
-    if not (math.isfinite(cost) and np.isfinite(params).all()):
-        status = Status.NON_FINITE  # finite inside, but beyond float64 in the input's units
     extra = {**model.describe(params), **frame.notes,
              **model.figures(outcome.params, frame.data, cost),
              **({"start_passes": start_passes} if start_passes else {})}
@@ -108,7 +104,7 @@ def fit(
         grad_norm=outcome.grad_norm,
         n_iter=outcome.n_iter,
         n_eval=kernel.n_eval - (start_passes if kernel is start_kernel else 0),  # the fit's
-        status=status,
+        status=outcome.status,
         n_points=len(data[0]),
         seconds=time.perf_counter() - started,
         history=tuple(c * frame.cost_scale for c in outcome.history),

@@ -126,8 +126,10 @@ def descend(
             history.append(new_cost)
             best.offer(new, new_cost, grad)
             if new_cost > max(history[0], floor):  # above the start: count the iterations
-                rising += 1  # since the lowest loss of this stretch
-                rising, low = (0, new_cost) if new_cost < low else (rising, low)
+                if new_cost < low:  # since the lowest loss of this stretch
+                    rising, low = 0, new_cost
+                else:
+                    rising += 1
                 if rising >= DIVERGE_AFTER:
                     status = Status.DIVERGED
                     break

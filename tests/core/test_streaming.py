@@ -6,7 +6,7 @@ import pytest
 
 import fitcli.core.normalize as normalize
 from fitcli.core.models import MODELS
-from fitcli.core.normalize import moment_rank, planar_rank, similarity
+from fitcli.core.normalize import moment_rank, planar_rank, similarity, similarity_xy
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
@@ -35,6 +35,14 @@ def test_moment_rank_is_the_same_for_either_layout(rng, monkeypatch):
     for points, rank in ((plane, 2), (rng.normal(size=(777, 3)), 3)):
         assert moment_rank(np.ascontiguousarray(points)) == rank
         assert moment_rank(np.asfortranarray(points)) == rank
+
+
+def test_similarity_xy_is_similarity_on_two_arrays(rng):
+    xy = rng.normal(size=(300, 2)) * [3.0, 0.5] + [1e5, -2e3]  # far from the origin
+    T, rows = similarity(xy, "p")
+    T2, x, y = similarity_xy(np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), "p")
+    np.testing.assert_allclose(T2, T, rtol=1e-13, atol=1e-9)
+    np.testing.assert_allclose(np.column_stack([x, y]), rows, atol=1e-10)
 
 
 def test_planar_rank_agrees_with_moment_rank(rng):
