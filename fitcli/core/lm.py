@@ -25,40 +25,49 @@ from .result import Status
 
 
 def lm_optimality(grad: np.ndarray, H: np.ndarray, cost: float) -> float:
-    """max_j |cos(angle between r and column j of J)| (MINPACK's gtol measure)."""
+    """max_j |cos(angle between r and column j of J)| (MINPACK's gtol measure):
+    max_j |g_j| / sqrt(H_jj 2 cost), as one square root of the largest g_j^2 / H_jj."""
     if cost <= 0.0:
         return 0.0
-    column_norms = np.sqrt(np.maximum(H.diagonal(), 1e-300))  # |J_j| sqrt(2/n)
-    return float(np.max(np.abs(grad) / column_norms)) / math.sqrt(2.0 * cost)
+    ratio = float((grad * grad / np.maximum(H.diagonal(), 1e-300)).max())  # H_jj = 2|J_j|^2/n
+    return math.sqrt(ratio / (2.0 * cost))
 
 
 MU0 = 1e-8  # initial damping, relative to each parameter's curvature
 
 
 def _damping_scale(scale: np.ndarray, H: np.ndarray) -> np.ndarray:
-    """D: the running maximum of diag(H), floored at 1e-12 of its largest entry."""
-    d = np.maximum(scale, H.diagonal())
-    return np.maximum(d, 1e-12 * float(d.max()) + 1e-300)
+    """D, in place: the running maximum of diag(H), floored at 1e-12 of its largest entry."""
+    np.maximum(scale, H.diagonal(), out=scale)
+    return np.maximum(scale, 1e-12 * float(scale.max()) + 1e-300, out=scale)
 
 
-def _solve(H, grad, mu, scale, params, gauge):
-    """Step d of (H + mu diag(scale)) d = -g; with a gauge, subject to params . d = 0.
+class DampedSystem:
+    """(H + mu diag(scale)) d = -g; with a gauge, subject to params . d = 0.
 
     The constraint keeps the step in the tangent space of the unit sphere: it is solved
-    as the (p+1) x (p+1) system [[A, params], [params^T, 0]] [d; lambda] = [-g; 0].
+    as the (p+1) x (p+1) system [[A, params], [params^T, 0]] [d; lambda] = [-g; 0].  The
+    matrix is allocated once per fit: at small n a step's cost is its numpy calls.
     """
-    p = len(grad)
-    m = p + 1 if gauge else p
-    A, rhs = np.zeros((m, m)), np.zeros(m)
-    A[:p, :p] = H
-    A.reshape(-1)[: p * (m + 1) : m + 1] += mu * scale  # the diagonal of the H block
-    rhs[:p] = -grad
-    if gauge:
-        A[:p, p] = A[p, :p] = params
-    try:
-        return np.linalg.solve(A, rhs)[:p]
-    except np.linalg.LinAlgError:
-        return None
+
+    def __init__(self, p: int, gauge: bool):
+        m = p + 1 if gauge else p
+        self.p, self.gauge = p, gauge
+        self.A, self.rhs = np.zeros((m, m)), np.zeros(m)
+        self.diagonal = self.A.reshape(-1)[: p * (m + 1) : m + 1]  # of the H block (a view)
+
+    def step(self, H, grad, mu, scale, params) -> np.ndarray | None:
+        """The step d (p,), or None if the system is singular."""
+        p = self.p
+        self.A[:p, :p] = H
+        self.diagonal += mu * scale
+        np.negative(grad, out=self.rhs[:p])
+        if self.gauge:
+            self.A[:p, p] = self.A[p, :p] = params
+        try:
+            return np.linalg.solve(self.A, self.rhs)[:p]
+        except np.linalg.LinAlgError:
+            return None
 
 
 @np.errstate(all="ignore")  # a trial step into nz = 0 is rejected, not warned about
@@ -77,6 +86,7 @@ def levenberg_marquardt(
     if not math.isfinite(cost):
         return Outcome(params, cost, math.nan, 0, Status.NON_FINITE, (cost,))
     mu, nu, scale = MU0, 2.0, np.zeros(len(params))
+    system = DampedSystem(len(params), gauge)
     best, history, status, it = Best(params, cost, grad), [cost], Status.MAX_ITER, 0
     try:
         while it < max_iter:
@@ -85,7 +95,7 @@ def levenberg_marquardt(
                 break
             it += 1
             scale = _damping_scale(scale, H)
-            step = _solve(H, grad, mu, scale, params, gauge)
+            step = system.step(H, grad, mu, scale, params)
             if step is None or not math.isfinite(step @ step):  # NaN or inf anywhere
                 mu, nu = mu * nu, nu * 2.0
                 continue
@@ -113,4 +123,4 @@ def levenberg_marquardt(
     except KeyboardInterrupt:
         status = Status.INTERRUPTED
     params, cost, grad = best.params, best.cost, best.grad
-    return Outcome(params, cost, float(np.linalg.norm(grad)), it, status, tuple(history))
+    return Outcome(params, cost, math.sqrt(grad @ grad), it, status, tuple(history))

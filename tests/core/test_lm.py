@@ -2,9 +2,13 @@
 
 import numpy as np
 
-from fitcli.core.lm import _solve, levenberg_marquardt
+from fitcli.core.lm import DampedSystem, levenberg_marquardt
 from fitcli.core.loop import Tolerances
 from fitcli.core.models import MODELS
+
+
+def _solve(H, grad, mu, scale, params, gauge):
+    return DampedSystem(len(grad), gauge).step(H, grad, mu, scale, params)
 
 
 def _at(name, rng):
