@@ -119,6 +119,8 @@ FILES = {
     "plane.csv": _degenerate_world("plane"),
     "line.csv": _degenerate_world("line"),
     "same_point.csv": _degenerate_world("point"),
+    "same_image_point.csv": _csv("X,Y,Z,u,v", np.column_stack(
+        [np.random.default_rng(3).uniform(-1, 1, (30, 3)), np.tile([320.5, 240.25], (30, 1))])),
     "same_xy.csv": "x,y,label\n1,2,1\n1,2,-1\n1,2,1\n1,2,-1\n",
     "ratio_line.csv": _ratio_degenerate("line"),
     "ratio_same.csv": _ratio_degenerate("point"),

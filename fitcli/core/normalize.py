@@ -52,9 +52,9 @@ def similarity(points: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     total = 0.0
     for s, e in _blocks(n):
         block = rows[:, s:e]
-        total += float(np.sqrt(np.einsum("ij,ij->j", block, block)).sum())
+        total += float(np.add.reduce(np.sqrt(np.einsum("ij,ij->j", block, block))))
     mean_dist = total / n
-    if not mean_dist > 0.0 or mean_dist <= 1e-14 * float(np.abs(centroid).max(initial=0.0)):
+    if not mean_dist > 0.0 or mean_dist <= 1e-14 * max(map(abs, centroid.tolist()), default=0.0):
         raise DegenerateDataError(f"all {what} are identical: nothing to fit a map to")
     scale = np.sqrt(d) / mean_dist
     T = np.eye(d + 1)
@@ -133,7 +133,7 @@ def moment_rank(points: np.ndarray, rtol: float = 1e-7) -> int:
             np.subtract(points[s:e].T, centroid[:, None], out=centred)
             scatter += centred @ centred.T
     # Eigenvalues of the scatter matrix are squared singular values: one pass, d x d.
-    ev = np.linalg.eigvalsh(scatter)
+    ev = np.linalg.eigvalsh(scatter).tolist()
     if ev[-1] <= rtol**2 * len(points) * float(centroid @ centroid):
         return 0  # the spread is rounding of the points' common value
-    return int(np.sum(ev > rtol**2 * ev[-1]))
+    return sum(e > rtol**2 * ev[-1] for e in ev)

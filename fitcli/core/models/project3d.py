@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..normalize import DegenerateDataError, moment_rank, similarity
+from ..normalize import DegenerateDataError, moment_rank, planar_rank, similarity
 from .base import OVERFLOW, Frame, Kernel, Model, unit
 
 PARAM_NAMES = ("a", "b", "c", "t1", "e", "f", "g", "t2", "i", "j", "k", "t3")
@@ -71,7 +71,7 @@ def _sym4(s: np.ndarray) -> np.ndarray:
 
 
 # _gram as one gather: block (i, j) of G is sign * _sym4(vector k) of (s1, su, sv, suv);
-# the two zero blocks read a trailing 0.
+# the two zero blocks read the 0 that follows them (entry 40).
 _BLOCKS = {(0, 0): (0, 1.0), (1, 1): (0, 1.0), (0, 2): (1, -1.0), (2, 0): (1, -1.0),
            (1, 2): (2, -1.0), (2, 1): (2, -1.0), (2, 2): (3, 1.0)}
 _GRAM_INDEX, _GRAM_SIGN = np.full((12, 12), 40), np.zeros((12, 12))
@@ -80,9 +80,10 @@ for (_i, _j), (_k, _sign) in _BLOCKS.items():
     _GRAM_SIGN[4 * _i : 4 * _i + 4, 4 * _j : 4 * _j + 4] = _sign
 
 
-def _gram(s1, su, sv, suv) -> np.ndarray:
-    """The 12x12 matrix [[S1, 0, -Su], [0, S1, -Sv], [-Su, -Sv, Suv]] from 10-vectors."""
-    return np.concatenate([s1, su, sv, suv, [0.0]])[_GRAM_INDEX] * _GRAM_SIGN
+def _gram(sums: np.ndarray) -> np.ndarray:
+    """The 12x12 matrix [[S1, 0, -Su], [0, S1, -Sv], [-Su, -Sv, Suv]] from the 10-vectors
+    s1, su, sv, suv laid end to end in `sums` (41,), followed by a 0."""
+    return sums[_GRAM_INDEX] * _GRAM_SIGN
 
 
 class Project3dKernel(Kernel):
@@ -160,7 +161,9 @@ class Project3dKernel(Kernel):
         return total / self.n, (2.0 / self.n) * G.ravel()
 
     def _normal(self, params):
-        M, total, S = params.reshape(3, 4), 0.0, np.zeros((7, 10))
+        M, total = params.reshape(3, 4), 0.0
+        flat = np.empty(71)  # the 7 x 10 weighted sums, then the 0 that _gram reads
+        flat[70], S = 0.0, flat[:70].reshape(7, 10)
         with np.errstate(all="ignore"):
             for s, e in self.chunks():
                 m = e - s
@@ -175,10 +178,12 @@ class Project3dKernel(Kernel):
                 np.multiply(vh, vh, out=W[6])
                 W[6] += tmp
                 W[6] *= W[3]
-                S += W @ self._D[:, :m].T
-        n = self.n
-        grad = (2.0 / n) * S[0:3, 0:4].ravel()
-        return total / n, grad, (2.0 / n) * _gram(S[3], S[4], S[5], S[6])
+                if s == 0:
+                    np.matmul(W, self._D[:, :m].T, out=S)
+                else:
+                    S += W @ self._D[:, :m].T
+        flat *= 2.0 / self.n
+        return total / self.n, S[0:3, 0:4].ravel(), _gram(flat[30:])
 
     def moments(self) -> np.ndarray:
         """The DLT's 12x12 A^T A, accumulated in one pass (MATH.md s.3)."""
@@ -193,7 +198,7 @@ class Project3dKernel(Kernel):
             np.multiply(u, u, out=w[3])
             w[3] += v * v
             S += w @ D.T
-        return _gram(*S)
+        return _gram(np.append(S, 0.0))
 
 
 class Project3d(Model):
@@ -242,10 +247,8 @@ class Project3d(Model):
                 f"the world points {shape[rank]}: a 3x4 projection is not unique for them"
                 + (hint if rank == 2 else "; they must span 3D space")
             )
-        uv = data[1]
-        spread = float((uv.max(axis=0) - uv.min(axis=0)).max())
-        if not spread > 1e-7 * float(np.abs(uv).max()):  # moment_rank's "one point", cheaper
-            raise DegenerateDataError("all image points are the same point")
+        if planar_rank(data[1][:, 0], data[1][:, 1]) == 0:
+            raise DegenerateDataError("the image points are all the same point")
 
     def start(self, kernel, data, init, rng):
         if init == "identity":

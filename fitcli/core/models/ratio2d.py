@@ -58,9 +58,10 @@ _GRAM_INDEX = np.block([[_SYM3, 6 + _SYM3], [6 + _SYM3, 12 + _SYM3]])
 _GRAM_SIGN = np.kron([[1.0, -1.0], [-1.0, 1.0]], np.ones((3, 3)))
 
 
-def _gram(s1, sl, sll) -> np.ndarray:
-    """The 6x6 matrix [[S1, -Sl], [-Sl, Sll]] from 6-vectors of weighted moments."""
-    return np.concatenate([s1, sl, sll])[_GRAM_INDEX] * _GRAM_SIGN
+def _gram(sums: np.ndarray) -> np.ndarray:
+    """The 6x6 matrix [[S1, -Sl], [-Sl, Sll]] from the 6-vectors of weighted moments
+    s1, sl, sll laid end to end in `sums` (18,)."""
+    return sums[_GRAM_INDEX] * _GRAM_SIGN
 
 
 class Ratio2dKernel(Kernel):
@@ -132,22 +133,28 @@ class Ratio2dKernel(Kernel):
         return total / self.n, (2.0 / self.n) * G.ravel()
 
     def _normal(self, params):
-        theta, total, S = params.reshape(2, 3), 0.0, np.zeros((5, 6))
+        theta, total, S = params.reshape(2, 3), 0.0, np.empty((5, 6))
         with np.errstate(all="ignore"):
             for s, e in self.chunks():
                 rh, inv, r = self._residual_chunk(theta, s, e, 6)
                 total += r @ r
-                S += self._weights(rh, inv, r, 5) @ self._D[:, : e - s].T
-        n = self.n
-        return total / n, (2.0 / n) * S[0:2, 0:3].ravel(), (2.0 / n) * _gram(S[2], S[3], S[4])
+                W, D = self._weights(rh, inv, r, 5), self._D[:, : e - s]
+                if s == 0:
+                    np.matmul(W, D.T, out=S)
+                else:
+                    S += W @ D.T
+        S *= 2.0 / self.n
+        return total / self.n, S[0:2, 0:3].ravel(), _gram(S[2:5].ravel())
 
     def moments(self) -> np.ndarray:
         """The DLT's 6x6 A^T A for rows [-q, l q] (MATH.md s.2), in one pass."""
         S = np.zeros((3, 6))
         for s, e in self.chunks():
-            l = self.l[s:e]
-            S += np.stack([np.ones_like(l), l, l * l]) @ self._design(s, e, 6).T
-        return _gram(*S)
+            l, w = self.l[s:e], self._W[0:3, : e - s]
+            w[0], w[1] = 1.0, l
+            np.multiply(l, l, out=w[2])
+            S += w @ self._design(s, e, 6).T
+        return _gram(S.ravel())
 
 
 class Ratio2d(Model):
