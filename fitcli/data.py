@@ -139,12 +139,17 @@ def read_table(
     used, wanted = _select(name, layout, list(columns), model, rename, list(optional))
     start = bom + len(head[: layout.body_offset].encode())
     text = [i for i, c in enumerate(wanted) if c in text_columns]
-    parsed = None
-    if len(raw) - start >= FAST_MIN_BYTES and raw.find(b"#", start) < 0 \
+    parsed, largest = None, None
+    # A '#' starts a comment for the careful pass; where every field is parsed as a
+    # number, the fast engine refuses it anyway, so the file need not be searched for one.
+    numbers_only = not text and len(used) == layout.n_fields
+    if len(raw) - start >= FAST_MIN_BYTES and (numbers_only or raw.find(b"#", start) < 0) \
             and not _lone_cr(raw, start):
         parsed = _fast_parse(memoryview(raw)[start:], layout, [j for j, _ in used], text)
-        if parsed is not None and not np.all(np.isfinite(parsed[0])):
-            parsed = None
+        if parsed is not None and len(parsed[0]):
+            largest = _largest(parsed[0])
+            if not np.all(np.isfinite(largest)):  # NaN or inf: the careful pass names it
+                parsed = None
         if parsed is not None:
             n = len(parsed[0])
             parsed = (*parsed, cache(lambda: row_lines(raw, start, layout.body_line, n)))
@@ -157,20 +162,27 @@ def read_table(
     levels = {wanted[i]: v for i, v in levels.items()}
     table = Table(name, tuple(wanted), values, layout.header is not None, layout.delimiter,
                   levels, lines)
-    _check_magnitude(table, (*text_columns, *categories))
+    _check_magnitude(table, (*text_columns, *categories), largest)
     return table
 
 
-def _check_magnitude(table: Table, labels: Sequence[str] = ()) -> None:
+def _largest(values: np.ndarray) -> np.ndarray:
+    """max |value| of each column (NaN where a column holds one): two passes, no copy."""
+    return np.maximum(values.max(axis=0), -values.min(axis=0))
+
+
+def _check_magnitude(table: Table, labels: Sequence[str] = (),
+                     largest: np.ndarray | None = None) -> None:
     """Refuse columns whose powers leave float64: the fits, their normalisations and
     standard errors take up to fourth powers of coordinates, so a column's values must
     stay below MAX_MAGNITUDE (1e75), and its largest must not be a nonzero below 1e-75.
-    Label columns are categories, not coordinates: they are not checked."""
+    Label columns are categories, not coordinates: they are not checked.  `largest`:
+    _largest(table.values), when the caller has it."""
     values = table.values
     if not len(values):
         return
     checked = [j for j, name in enumerate(table.names) if name not in labels]  # categories
-    largest = np.maximum(values.max(axis=0), -values.min(axis=0))  # two passes, no copy
+    largest = _largest(values) if largest is None else largest
     big = [j for j in checked if largest[j] >= MAX_MAGNITUDE]
     if big:
         col = big[0]
