@@ -41,12 +41,23 @@ def test_mapped_fast_path_equals_the_careful_pass(tmp_path, rng, sep, newline, b
 
 
 def test_comment_lines_in_a_large_file_go_to_the_careful_pass(tmp_path, rng):
+    """A file of numbers only is not searched for '#': the fast engine refuses it."""
     text, values = big_text(rng)
     lines = text.split("\n")
     lines.insert(2000, "# 1,2,3,4,5")
     path = tmp_path / "big.csv"
     path.write_text("\n".join(lines))
     assert np.array_equal(read_table(str(path), COLS, model="project3d").values, values)
+
+
+def test_a_comment_after_a_row_in_a_large_file_is_named_as_in_a_small_one(tmp_path, rng):
+    text, _ = big_text(rng)
+    lines = text.split("\n")
+    lines[2000] += "  # 1,2,3,4,5"
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines))
+    with pytest.raises(DataError, match=r"line 2001: expected 5 fields, got 9"):
+        read_table(str(path), COLS, model="project3d")
 
 
 def test_an_error_deep_in_a_large_file_names_its_line(tmp_path, rng):
