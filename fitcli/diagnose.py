@@ -158,8 +158,11 @@ def complete(document: dict, model, table, data, fitted, s: Settings, options: d
     counted = fitted.inlier if s.robust != "none" else None  # least squares used every point
     d = diagnose(model, result.params, data, sigma=s.sigma, inlier=counted, **options)
     _statistics(document, d, model.param_names, warnings)
-    columns = model.point_table(result.params, data, **result.extra)
-    _camera(document, d.pop("camera", None), columns, rows, counted, warnings)
+    columns = None  # per-point columns: only for the files that print them
+    if s.residuals or s.plot:
+        columns = model.point_table(result.params, data, **result.extra)
+    depth = model.depths(result.params, data) if columns is None else columns.get("depth")
+    _camera(document, d.pop("camera", None), depth, rows, counted, warnings)
     document["robust"] = _robust_section(fitted, rows)
     if not fitted.info.get("confident", True):
         warnings.append(f"RANSAC stopped at its limit of {fitted.info['trials']} draws before "
@@ -190,7 +193,7 @@ def _statistics(document: dict, d: dict, names, warnings: list) -> None:
         warnings.append(d["noise_test"]["verdict"])
 
 
-def _camera(document: dict, camera, columns: dict, rows, inlier, warnings: list) -> None:
+def _camera(document: dict, camera, depth, rows, inlier, warnings: list) -> None:
     """project3d: K, R, C with errors, and the points (inliers) behind the camera
     (depth <= 0), which no real camera sees: such a fit is not a usable camera."""
     from .report import listing
@@ -198,8 +201,8 @@ def _camera(document: dict, camera, columns: dict, rows, inlier, warnings: list)
     if camera is not None:
         document["camera"] = camera
         warnings += camera["warnings"]
-    if "depth" in columns:
-        behind = ~(columns["depth"] > 0)
+    if depth is not None:
+        behind = ~(depth > 0)
         if inlier is not None:
             behind &= inlier
         numbers = rows.of(behind)

@@ -176,6 +176,10 @@ class Model:
         norm = np.linalg.norm(params)
         return (np.eye(self.n_params) - np.outer(params, params) / norm**2) / norm
 
+    def depths(self, params: np.ndarray, data: tuple[np.ndarray, ...]) -> np.ndarray | None:
+        """Per point, the depth in front of a camera model (n,); None for other models."""
+        return None
+
     def point_table(self, params: np.ndarray, data: tuple[np.ndarray, ...],
                     **notes: Any) -> dict[str, np.ndarray]:
         """Per-point columns for --residuals (each (n,)): predictions and residuals.

@@ -278,6 +278,9 @@ class Project3d(Model):
         norm = math.hypot(*e)
         return (np.eye(12) - np.outer(params / norm, e / norm)) / norm  # norm**3 overflows
 
+    def depths(self, params, data):
+        return depths(params.reshape(3, 4), data[0])
+
     def point_table(self, params, data, **notes):
         X, uv = data
         M = params.reshape(3, 4)
