@@ -60,8 +60,7 @@ def main() -> None:
             for n in ns:
                 data[name, n] = split(name, parsed) if (name, n) == ("project3d", big) \
                     else sample(name, n)
-                rows.append(fit_row(name, data[name, n], args.repeat,
-                                    3 if n == big else args.repeat))
+                rows.append(fit_row(name, data[name, n], 3 if n == big else args.repeat))
                 print(f"  ... {name} n={n} done", file=sys.stderr, flush=True)
         print("\n" + fit_table(rows))
         mid = {name: data[name, 10_000 if name != "linear-tanh" else 1_000] for name in sizes}
@@ -71,7 +70,7 @@ def main() -> None:
         for name in ("ratio2d", "project3d"):
             print("\n" + stage_profile(name, data[name, 100]))
         print("\n" + conditioning(data["project3d", 10_000], refs["project3d"], 2000))
-        parse_text, parse = parse_section(csv, 3)
+        parse_text, parse = parse_section(csv, 7)
         print("\n" + parse_text)
         pass_text, _ = pass_section(data["project3d", big], args.repeat)
         print("\n" + pass_text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -19,6 +20,36 @@ def timed(f: Callable[[], Any], repeat: int) -> tuple[float, Any]:
         value = f()
         times.append(time.perf_counter() - started)
     return statistics.median(times), value
+
+
+def stopwatch(f: Callable[[], Any]) -> Callable[[], tuple[float, Any]]:
+    """f as a call returning (its wall seconds, its value)."""
+    def call():
+        started = time.perf_counter()
+        value = f()
+        return time.perf_counter() - started, value
+
+    return call
+
+
+def timed_pair(f: Callable[[], tuple[float, Any]], g: Callable[[], tuple[float, Any]],
+               repeat: int, batch_s: float = 0.05) -> tuple[float, Any, float, Any]:
+    """(seconds per call of f, f's last value, the same of g), each the median over
+    `repeat` samples, f's and g's samples taken in turn so that a busy spell of the
+    machine slows both.  f and g return (the seconds they count, their value): see
+    stopwatch(), or a peer that times only its own work.  A sample is the mean of as many
+    calls as fill `batch_s`: a single call of a few hundred microseconds is at the mercy
+    of the scheduler and of the caches another workload left behind."""
+    batches = [max(1, math.ceil(batch_s / h()[0])) for h in (f, g)]  # also a warm-up
+    samples, last = ([], []), [None, None]
+    for _ in range(repeat):
+        for j, (h, k) in enumerate(zip((f, g), batches)):
+            total = 0.0
+            for _ in range(k):
+                seconds_, last[j] = h()
+                total += seconds_
+            samples[j].append(total / k)
+    return statistics.median(samples[0]), last[0], statistics.median(samples[1]), last[1]
 
 
 def median_of(values) -> float:

@@ -12,7 +12,7 @@ from fitcli.core.loop import Tolerances
 from fitcli.core.models import MODELS
 from fitcli.core.models.base import unit
 
-from common import table, timed
+from common import stopwatch, table, timed, timed_pair
 from peers import gold_standard, logistic, mean_loss, tanh_optimum
 
 
@@ -37,23 +37,29 @@ class FitRow(NamedTuple):
         return self.fitcli_loss / self.reference_loss if self.reference_loss > 0 else 1.0
 
 
-def fit_row(name: str, data: tuple, repeat: int, peer_repeat: int) -> FitRow:
-    """fitcli's default fit (in-process) against the model's peer, on the same data."""
-    t_fit, result = timed(lambda: fit(name, data), repeat)
-    z = result.extra.get("z_scale", 1.0)
+def fit_row(name: str, data: tuple, repeat: int) -> FitRow:
+    """fitcli's default fit (in-process) against the model's peer, on the same data, the
+    two timed in turn (common.timed_pair)."""
+    z = fit(name, data).extra.get("z_scale", 1.0)
+    run_peer = (lambda: logistic(data, z)) if name == "linear-tanh" else \
+        (lambda: gold_standard(name, data))
+
+    def peer_call():  # the peer counts only its own work (not mapping back, not the loss)
+        peer = run_peer()
+        return peer.seconds, peer
+
+    t_fit, result, peer_s, peer = timed_pair(stopwatch(lambda: fit(name, data)), peer_call,
+                                             repeat)
     loss = mean_loss(name, result.params, data, z)
     passes = f"{result.n_iter}/{result.n_eval}"
     if name == "linear-tanh":
-        peers = [logistic(data, z) for _ in range(peer_repeat)]
         reference = tanh_optimum(data, z)
-        extra = {"sklearn_line_loss": peers[-1].loss, "reference_s": reference.seconds}
+        extra = {"sklearn_line_loss": peer.loss, "reference_s": reference.seconds}
         ref_loss, peer_name = reference.loss, "sklearn LogisticRegression (loss: grid+LM)"
     else:
-        peers = [gold_standard(name, data) for _ in range(peer_repeat)]
-        ref_loss, peer_name, extra = peers[-1].loss, "scipy least_squares lm", {}
-    peer_s = float(np.median([p.seconds for p in peers]))
+        ref_loss, peer_name, extra = peer.loss, "scipy least_squares lm", {}
     return FitRow(name, len(data[0]), t_fit, peer_s, loss, ref_loss, passes,
-                  peers[-1].iterations, peer_name, extra)
+                  peer.iterations, peer_name, extra)
 
 
 def fit_table(rows: list[FitRow]) -> str:
