@@ -63,13 +63,20 @@ def fit_row(name: str, data: tuple, repeat: int) -> FitRow:
 
 
 def fit_table(rows: list[FitRow]) -> str:
-    header = ["model", "n", "fitcli s", "peer s", "peer/fitcli", "fitcli loss",
+    header = ["model", "n", "fitcli ms", "peer ms", "peer/fitcli", "fitcli loss",
               "peer loss", "loss ratio - 1", "fitcli it/passes", "peer it", "peer"]
-    body = [[r.model, r.n, f"{r.fitcli_s:.4f}", f"{r.peer_s:.4f}", f"{r.speedup:.1f}x",
+    body = [[r.model, r.n, _ms(r.fitcli_s), _ms(r.peer_s), f"{r.speedup:.1f}x",
              f"{r.fitcli_loss:.12g}", f"{r.reference_loss:.12g}", f"{r.loss_ratio - 1:+.1e}",
              r.fitcli_iter, r.peer_iter, r.peer] for r in rows]
-    return table(header, body, "Fits (in-process, default options; medians; losses are mean "
-                 "per-point, input units)")
+    return table(header, body, "Fits (in-process, default options; medians, fitcli and peer "
+                 "timed in turn; losses are mean per-point, input units)")
+
+
+def _ms(seconds: float) -> str:
+    """Milliseconds to 3 significant digits, whole ones from 100 (n = 100 fits take a
+    few tenths of one, scipy's million-point fits a few thousand)."""
+    ms = seconds * 1e3
+    return f"{ms:.0f}" if ms >= 100 else f"{ms:#.3g}"
 
 
 def optimizer_table(cases: dict[str, tuple], references: dict[str, float], repeat: int) -> str:
