@@ -141,9 +141,9 @@ def read_table(
     start = bom + len(head[: layout.body_offset].encode())
     text = [i for i, c in enumerate(wanted) if c in text_columns]
     parsed, largest = None, None
-    # A '#' starts a comment for the careful pass; where every field is parsed as a
-    # number, the fast engine refuses it anyway, so the file need not be searched for one.
-    numbers_only = not text and len(used) == layout.n_fields
+    # A '#' starts a comment for the careful pass; where pyarrow parses every field as a
+    # number it refuses one anyway, so the file need not be searched for it.
+    numbers_only = not text and len(used) == layout.n_fields and _arrow_reads(layout)
     if len(raw) - start >= FAST_MIN_BYTES and (numbers_only or raw.find(b"#", start) < 0) \
             and not _lone_cr(raw, start):
         parsed = _fast_parse(memoryview(raw)[start:], layout, [j for j, _ in used], text)
@@ -215,6 +215,7 @@ def _map(source: str) -> mmap.mmap | None:
             if os.fstat(fh.fileno()).st_size < FAST_MIN_BYTES:
                 return None
             if POPULATE:  # the pages mapped in one call, not one fault each as read
+                # (read-only pages: nothing here writes to the map)
                 mapped = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_SHARED | POPULATE,
                                    prot=mmap.PROT_READ)
             else:
@@ -340,17 +341,24 @@ def _select_by_position(name, layout, columns, rename, optional):
     )
 
 
+def _arrow_reads(layout: _Layout) -> bool:
+    """Whether the fast pass is pyarrow's (installed, and a delimiter it can split on)."""
+    if layout.delimiter is None:
+        return False
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _fast_parse(body: memoryview, layout: _Layout, usecols: list[int], text: list[int]):
     """(values, levels) of the whole body at C speed, or None if the engine refuses it
     (the careful pass then finds and names the problem).  `text`: positions in usecols
     of the columns that may hold text; levels maps such a position to its levels."""
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return _loadtxt(body, layout, usecols, text)
-    if layout.delimiter is None:
-        return _loadtxt(body, layout, usecols, text)
-    return _arrow(body, layout, usecols, text)
+    if _arrow_reads(layout):
+        return _arrow(body, layout, usecols, text)
+    return _loadtxt(body, layout, usecols, text)
 
 
 def _arrow(body: memoryview, layout: _Layout, usecols: list[int], text: list[int] = ()):
@@ -392,13 +400,18 @@ def _arrow(body: memoryview, layout: _Layout, usecols: list[int], text: list[int
 
 
 def _loadtxt(body: memoryview, layout: _Layout, usecols: list[int], text: list[int] = ()):
-    """Numbers only: a text column that is not all numbers goes to the careful pass."""
+    """Numbers only: a text column that is not all numbers goes to the careful pass.
+    Every field is read, so that a row with more fields than the header is refused (with
+    usecols, loadtxt would ignore them); a file with text in a column not used goes to
+    the careful pass too, which is rarer than it is slow."""
     try:
         stream = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8")
-        values = np.loadtxt(stream, delimiter=layout.delimiter, usecols=usecols, ndmin=2, dtype=float)
+        values = np.loadtxt(stream, delimiter=layout.delimiter, ndmin=2, dtype=float)
     except (ValueError, UnicodeDecodeError):
         return None
-    return values, {}
+    if values.shape[1] != layout.n_fields:
+        return None
+    return (values if usecols == list(range(layout.n_fields)) else values[:, usecols]), {}
 
 
 def _careful_parse(name: str, body: str, layout: _Layout, used, text: list[int] = ()):
