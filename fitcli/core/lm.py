@@ -26,11 +26,12 @@ from .result import Status
 
 def lm_optimality(grad: np.ndarray, H: np.ndarray, cost: float) -> float:
     """max_j |cos(angle between r and column j of J)| (MINPACK's gtol measure):
-    max_j |g_j| / sqrt(H_jj 2 cost), as one square root of the largest g_j^2 / H_jj."""
+    max_j |g_j| / sqrt(H_jj 2 cost), H_jj = 2 |J_j|^2 / n.  (Not squared: g_j^2 leaves
+    double precision for gradients beyond 1e154 or below 1e-162.)"""
     if cost <= 0.0:
         return 0.0
-    ratio = float((grad * grad / np.maximum(H.diagonal(), 1e-300)).max())  # H_jj = 2|J_j|^2/n
-    return math.sqrt(ratio / (2.0 * cost))
+    column_norms = np.sqrt(np.maximum(H.diagonal(), 1e-300))
+    return float((np.abs(grad) / column_norms).max()) / math.sqrt(2.0 * cost)
 
 
 MU0 = 1e-8  # initial damping, relative to each parameter's curvature
