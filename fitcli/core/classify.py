@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .activations import sigmoid
-from .models.separator import log_loss, terms
+from .models.separator import log_loss, losses
 
 FIRST = 10  # misclassified rows listed in the report
 STEEP = 1e6  # |slope| in standardised units beyond which a tutorial line is vertical
@@ -54,7 +54,7 @@ def point_columns(model, params, data, z_scale: float = 1.0) -> dict[str, np.nda
     return {
         "z": z, "activation": activation, "label_hat": predicted, "label": l,
         "correct": predicted == l, "margin": l * z / vertical, "distance": l * z / perpendicular,
-        "loss": terms(model.activation, model.loss_function, u, l).loss,
+        "loss": losses(model.activation, model.loss_function, u, l),
     }
 
 

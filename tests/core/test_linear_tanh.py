@@ -13,7 +13,7 @@ from fitcli.core import fit
 from fitcli.core.gradcheck import numeric_gradient, numeric_jacobian, relative_errors
 from fitcli.core.models import MODELS
 from fitcli.core.models.linear_tanh import LinearTanh, LinearTanhKernel
-from fitcli.core.models.separator import ACTIVATIONS, FORMS, LOSSES, log_loss, terms
+from fitcli.core.models.separator import ACTIVATIONS, FORMS, LOSSES, log_loss, losses, terms
 from fitcli.data import read_table
 
 from ..conftest import DATA
@@ -92,13 +92,31 @@ def test_cross_entropy_is_exact_where_the_probability_rounds_to_0_or_1():
     assert terms("tanh", "cross-entropy", np.array([400.0]), np.array([-1.0])).loss[0] == 800.0
 
 
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("loss", LOSSES)
+def test_the_loss_alone_is_the_loss_of_the_terms(activation, loss, rng):
+    """losses() (the loss-only pass, the start's scoring) is terms().loss, to the bit."""
+    z = np.concatenate([rng.normal(0, 3, 500), [0.0, 1e-300, -40.0, 40.0, 400.0, -1e6]])
+    l = np.where(rng.random(len(z)) < 0.5, -1.0, 1.0)
+    assert np.array_equal(losses(activation, loss, z, l), terms(activation, loss, z, l).loss)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=IDS)
+def test_the_loss_only_pass_is_the_full_pass_loss(variant):
+    model, data, params = problem(variant, 5, n=1001)
+    kernel = model.kernel(*data)
+    assert kernel.cost(params) == kernel.normal(params)[0]
+
+
 def test_fast_tutorial_kernel_equals_the_general_kernel():
     model, data, params = problem(dict(activation="tanh", loss_function="squared", form="tutorial"), 2, n=1001)
     fast = model.kernel(*data)
     assert isinstance(fast, LinearTanhKernel)
     from fitcli.core.models.separator import SeparatorKernel
     x, y, l = data
-    slow = SeparatorKernel(np.stack([x, np.ones_like(x)]), -y, l, lambda z, l: terms("tanh", "squared", z, l))
+    slow = SeparatorKernel(np.stack([x, np.ones_like(x)]), -y, l,
+                           lambda z, l: terms("tanh", "squared", z, l),
+                           lambda z, l: losses("tanh", "squared", z, l))
     for a, b in zip(fast.normal(params), slow.normal(params)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 

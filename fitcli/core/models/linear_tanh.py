@@ -20,7 +20,7 @@ import numpy as np
 from ..normalize import DegenerateDataError
 from .base import Frame, Kernel, Model, OptionError
 from .labels import Labels, encode_labels, label_classes  # noqa: F401  (public here)
-from .separator import ACTIVATIONS, FORMS, LOSSES, SeparatorKernel, point_residuals, terms
+from .separator import ACTIVATIONS, FORMS, LOSSES, SeparatorKernel, losses, point_residuals, terms
 
 PARAM_NAMES = ("k", "b")
 GENERAL_NAMES = ("w1", "w2", "w0")
@@ -203,7 +203,8 @@ class LinearTanh(Model):
         D = np.stack([x, y, one] if self.form == "general" else [x, one])
         offset = None if self.form == "general" else -np.asarray(y, dtype=float)
         return SeparatorKernel(D, offset, np.ascontiguousarray(l),
-                               partial(terms, self.activation, self.loss_function))
+                               partial(terms, self.activation, self.loss_function),
+                               partial(losses, self.activation, self.loss_function))
 
     def frame(self, data, normalize, **options):
         """Internal x' = (x - mx)/sx and y' = (y - my)/s.  Tutorial form: s = std(y)
@@ -271,7 +272,7 @@ class LinearTanh(Model):
             raise OptionError(f"option z_scale must be a number > 0; got {z_scale!r}")
         x, y, l = table[:, 0], table[:, 1], held_out_labels(table[:, 2])
         z = self.scores(np.asarray(params, float), x, y)
-        loss = terms(self.activation, self.loss_function, z / z_scale, l).loss
+        loss = losses(self.activation, self.loss_function, z / z_scale, l)
         correct = np.where(z >= 0, 1.0, -1.0) == l
         return {"loss": float(np.mean(loss)), "accuracy": float(np.mean(correct))}
 

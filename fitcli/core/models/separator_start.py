@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .separator import terms
+from .separator import losses
 
 SAMPLE = 2048  # points that score the candidates
 GRID = 32  # directions x offsets
@@ -69,7 +69,7 @@ def mean_losses(model, C: np.ndarray, data) -> np.ndarray:
             Z = block[:, 0:1] * x + block[:, 1:2] * y + block[:, 2:3]
         else:
             Z = block[:, 0:1] * x + block[:, 1:2] - y
-        out[s : s + BLOCK] = np.mean(terms(model.activation, model.loss_function, Z, l).loss, axis=1)
+        out[s : s + BLOCK] = np.mean(losses(model.activation, model.loss_function, Z, l), axis=1)
     return out
 
 
