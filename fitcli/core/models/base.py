@@ -23,6 +23,25 @@ OVERFLOW = ("the linear estimate overflows double precision at the scale of thes
             "(--no-normalize: without it they are centred and scaled first)")
 
 
+def dlt_solution(AtA: np.ndarray, what: str) -> np.ndarray:
+    """The direct linear transform's estimate: the unit eigenvector of the smallest
+    eigenvalue of A^T A (the moments of the linear system A q = 0).
+
+    Raises:
+        DegenerateDataError: A^T A overflows (coordinates of 1e300 with --no-normalize),
+            or has more than one (near-)null direction: `what` is not unique.
+    """
+    if not np.all(np.isfinite(AtA)):
+        raise DegenerateDataError(OVERFLOW)
+    evals, evecs = np.linalg.eigh(AtA)
+    if evals[1] <= 1e-13 * evals[-1]:
+        raise DegenerateDataError(
+            f"the points do not determine a unique {what} "
+            "(the linear system has more than one solution)"
+        )
+    return evecs[:, 0]
+
+
 class OptionError(ValueError):
     """A model option (e.g. read from a model file) that the model cannot take."""
 
@@ -200,4 +219,5 @@ class Model:
         return {"loss": cost, **self.figures(params, data, cost)}
 
 
-__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "OptionError", "unit"]
+__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "OptionError", "dlt_solution",
+           "unit"]

@@ -174,11 +174,15 @@ class LinearTanh(Model):
         super().check(data)
         if not np.all(np.abs(data[2]) == 1.0):
             raise ValueError("labels must be +1/-1 here (encode_labels maps any two classes)")
-        x, y, _ = data
-        sx, sy = float(x.std()), float(y.std())
-        s = sy if self.standardized or self.form == "general" else 1.0
+        self._scales(*data[:2])
+
+    def _scales(self, x, y) -> tuple[float, float]:
+        """(sx, s): x's spread and the scale of z (see frame()); raises for a constant."""
+        sx = float(x.std())
+        s = float(y.std()) if self.standardized or self.form == "general" else 1.0
         if not sx > 0 or not s > 0:
             raise DegenerateDataError(_constant_message(sx, s, self.form))
+        return sx, s
 
     def scores(self, params, x, y):
         """z (n,): k x + b - y (tutorial) or w1 x + w2 y + w0 (general)."""
@@ -212,10 +216,8 @@ class LinearTanh(Model):
         reparametrisation.  General form: s = std(y), an exact reparametrisation."""
         x, y, l = data
         general = self.form == "general"
-        mx, sx, my, sy = float(x.mean()), float(x.std()), float(y.mean()), float(y.std())
-        s = sy if self.standardized or general else 1.0
-        if not sx > 0 or not s > 0:
-            raise DegenerateDataError(_constant_message(sx, s, self.form))
+        mx, my = float(x.mean()), float(y.mean())
+        sx, s = self._scales(x, y)
         if not normalize:
             mx, sx, my, s = 0.0, 1.0, 0.0, 1.0 if general else s
         notes = {"z_scale": 1.0 if general else s, "standardized": self.standardized,

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..normalize import DegenerateDataError, moment_rank, planar_rank, similarity
-from .base import OVERFLOW, Frame, Kernel, Model, unit
+from .base import Frame, Kernel, Model, dlt_solution, unit
 
 PARAM_NAMES = ("a", "b", "c", "t1", "e", "f", "g", "t2", "i", "j", "k", "t3")
 _PAIRS = [(0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3)]
@@ -317,22 +317,8 @@ class Project3d(Model):
 
 
 def dlt(kernel: Project3dKernel) -> np.ndarray:
-    """The algebraic estimate: smallest eigenvector of A^T A (unit norm).
-
-    Raises:
-        DegenerateDataError: A^T A has more than one (near-)null direction, or overflows
-            (coordinates of 1e300 with --no-normalize).
-    """
-    A = kernel.moments()
-    if not np.all(np.isfinite(A)):
-        raise DegenerateDataError(OVERFLOW)
-    evals, evecs = np.linalg.eigh(A)
-    if evals[1] <= 1e-13 * evals[-1]:
-        raise DegenerateDataError(
-            "the points do not determine a unique 3x4 projection "
-            "(the linear system has more than one solution)"
-        )
-    return evecs[:, 0]
+    """The algebraic estimate: smallest eigenvector of A^T A (unit norm); see dlt_solution."""
+    return dlt_solution(kernel.moments(), "3x4 projection")
 
 
 MODEL = Project3d()

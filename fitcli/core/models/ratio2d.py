@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..normalize import DegenerateDataError, affine_1d, planar_rank, similarity_xy
-from .base import OVERFLOW, Frame, Kernel, Model, unit
+from .base import Frame, Kernel, Model, dlt_solution, unit
 
 PARAM_NAMES = ("a", "b", "t1", "c", "d", "t2")
 _PAIRS = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
@@ -203,16 +203,7 @@ class Ratio2d(Model):
             return unit(np.array([1.0, 0.0, 0.0, 0.0, 0.0, 1.0]))
         if init == "random":
             return unit(rng.standard_normal(6))
-        A = kernel.moments()
-        if not np.all(np.isfinite(A)):
-            raise DegenerateDataError(OVERFLOW)
-        evals, evecs = np.linalg.eigh(A)
-        if evals[1] <= 1e-13 * evals[-1]:
-            raise DegenerateDataError(
-                "the points do not determine a unique ratio map "
-                "(the linear system has more than one solution)"
-            )
-        return evecs[:, 0]
+        return dlt_solution(kernel.moments(), "ratio map")
 
     def canonical(self, params, data):
         """Unit norm, sign such that ny > 0 for most points."""
