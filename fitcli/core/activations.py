@@ -1,4 +1,4 @@
-"""The tutorial's activation functions and their derivatives (MATH.md s.1), computed stably.
+"""The tutorial's activation functions and their derivatives (docs/math.md s.1), computed stably.
 
 Each `d<name>` is the derivative with respect to the input, as the tutorial writes it:
 sigmoid' = s (1 - s), tanh' = 1 - tanh^2, ReLU' = 0 or 1, leaky ReLU' = slope or 1.

@@ -1,4 +1,4 @@
-"""Camera geometry: M = K [R | t] with t = -R C (MATH.md s.3)."""
+"""Camera geometry: M = K [R | t] with t = -R C (docs/math.md s.3)."""
 
 from __future__ import annotations
 
@@ -146,3 +146,14 @@ def describe(M: np.ndarray, factor: np.ndarray | None = None) -> dict:
             "have none): the world axes may not be orthogonal or equally scaled, or points are "
             "mismatched")
     return out
+
+
+def random_camera(rng: np.random.Generator, focal: float, width: float, height: float,
+                  distance: float):
+    """(K, R, C, M) of a camera `distance` from the origin, looking at it from a random
+    oblique direction: the sample data's camera."""
+    direction = rotation(rng.uniform(-0.35, 0.35, 3)) @ np.array([0.0, 0.0, -1.0])
+    centre = distance * direction
+    R = look_at(centre, np.zeros(3))
+    K = intrinsics(focal, width, height)
+    return K, R, centre, projection_from_KRt(K, R, -R @ centre)

@@ -1,7 +1,7 @@
 """Check a model's hand-derived gradients on real data against central differences.
 
 The gradient of the MEAN loss is computed three ways and each is compared with the
-central-difference gradient of the kernel's loss (MATH.md s.5):
+central-difference gradient of the kernel's loss (docs/math.md s.5):
 
     cost_grad  the kernel's gradient pass, used by gd, momentum and adam
     normal     the gradient of the kernel's Gauss-Newton pass, used by lm
@@ -154,14 +154,14 @@ def check_gradients(model: Model, data: tuple[np.ndarray, ...], *, points: int =
     frame = model.frame(data, normalize, **options)
     rng = np.random.default_rng(seed)
     kernel = model.kernel(*frame.data)
-    start = model.normalize(model.start(kernel, frame.data, model.inits[0], rng))
+    start = model.manifold.retract(model.start(kernel, frame.data, model.inits[0], rng))
     with np.errstate(all="ignore"):
         scale = natural_scale(frame.data, start, kernel.normal(start)[2])
     where = [("start", start)]
     spread = SPREAD * np.minimum(scale, np.abs(start) + 0.1 * scale)
     for j in range(points):
         moved = start + spread * rng.standard_normal(len(start))
-        where.append((f"random {j + 1}", model.normalize(moved)))
+        where.append((f"random {j + 1}", model.manifold.retract(moved)))
     steps = rel_step * scale
     checks = tuple(check_point(model, frame.data, p, label, steps) for label, p in where)
     coordinates = "normalised (as the optimiser sees them)" if normalize else "the input's units"

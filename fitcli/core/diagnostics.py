@@ -7,7 +7,7 @@ the sum of squares at the least-squares optimum follows sigma^2 chi2(dof) with
         = 2n - 11 (project3d),  n - 5 (ratio2d),  n - 2 (linear-tanh)
 
 so the estimated sigma is sqrt(SS / dof), and the expected root-mean-square point error
-is sigma sqrt(dof / n)  (sigma sqrt(2 - 11/n) for project3d, MATH.md s.3).
+is sigma sqrt(dof / n)  (sigma sqrt(2 - 11/n) for project3d, docs/math.md s.3).
 
 Standard errors come from the Gauss-Newton matrix J^T J at the optimum, computed in the
 fit's Hartley frame (well conditioned).  A model with a scale gauge has J q = 0: J^T J
@@ -23,8 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import camera
-from .models import Model
+from .models.base import Frame, Model
 from .stats import chi2_cdf, chi2_sf
 
 ALPHA = 0.001  # the noise test's significance on each side
@@ -43,49 +42,45 @@ VERDICTS = {
 
 
 def dof(model: Model, n: int) -> int:
-    """Residual degrees of freedom: targets minus free parameters (gauge removed)."""
-    return n * model.n_targets - (model.n_params - int(model.gauge))
+    """Residual degrees of freedom: targets minus free parameters (the manifold's dim)."""
+    return n * model.n_targets - model.manifold.dim
 
 
-def _affine(f, p: int) -> tuple[np.ndarray, np.ndarray]:
-    """A (p, p), b (p,) with f(q) = A q + b, for an affine map f (exact: unit steps)."""
-    b = np.asarray(f(np.zeros(p)), float)
-    return np.column_stack([f(np.eye(p)[j]) - b for j in range(p)]), b
-
-
-def _internal(model: Model, params: np.ndarray, data, normalize: bool, options):
-    """(frame, A, b, q): the fit's frame and params q in it, params = A q + b (up to scale)."""
-    frame = model.frame(data, normalize, **options)
-    A, b = _affine(frame.to_original, model.n_params)
-    q = np.linalg.solve(A, params - b)
-    return frame, A, b, (q / np.linalg.norm(q) if model.gauge else q)
+def internal_params(model: Model, frame: Frame, params: np.ndarray) -> np.ndarray:
+    """q with params = frame.linear q + frame.offset (unit norm for a gauge model)."""
+    q = np.linalg.solve(frame.linear, params - frame.offset)
+    return q / np.linalg.norm(q) if model.manifold.gauge else q
 
 
 def fitted_residuals(model: Model, params: np.ndarray, data, **options) -> np.ndarray:
     """r (n, targets): the residuals whose mean square the fit minimised, in the input's
     units (for linear-tanh that is tanh(z / z_scale) - l)."""
-    frame, _, _, q = _internal(model, params, data, False, options)
+    frame = model.frame(data, False, **options)
+    q = internal_params(model, frame, params)
     r = model.residuals(q, *frame.data) * math.sqrt(frame.cost_scale)
     return r.reshape(len(data[0]), model.n_targets)
 
 
 def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
-                      **options) -> np.ndarray | None:
-    """F (p, p - gauge) with cov(reported params) = F F^T, for noise sigma per target
+                      frame: Frame | None = None, **options) -> np.ndarray | None:
+    """F (p, dim) with cov(reported params) = F F^T, for noise sigma per target
     coordinate.  Each column is a one-sigma change of the parameters along a principal
     axis of their uncertainty.
+
+    Computed in a normalised frame (well conditioned): the fit's own (`frame`) when it
+    was normalised on these points, else one built here; at the internal parameters
+    that map to `params` exactly.
 
     Returns:
         None if J^T J is singular on the free directions (the data do not determine
         the parameters at this optimum).
     """
-    p = model.n_params
-    frame, A, b, q = _internal(model, params, data, True, options)
+    if frame is None or not frame.normalized:
+        frame = model.frame(data, True, **options)
+    q, A, b = internal_params(model, frame, params), frame.linear, frame.offset
     n = len(frame.data[0])
     H = model.kernel(*frame.data).normal(q)[2] * (n / 2.0)  # J^T J, internal units
-    basis = np.eye(p)
-    if model.gauge:  # orthonormal basis of the tangent space at q (complement of q)
-        basis = np.linalg.qr(np.column_stack([q, np.eye(p)]))[0][:, 1:p]
+    basis = model.manifold.tangent_basis(q)
     evals, evecs = np.linalg.eigh(basis.T @ H @ basis)
     if not np.all(np.isfinite(evals)) or evals[0] <= 1e-13 * evals[-1]:
         return None
@@ -137,12 +132,18 @@ def residual_figures(model: Model, r: np.ndarray) -> dict[str, Any]:
 
 
 def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = None,
-             inlier: np.ndarray | None = None, **options) -> dict[str, Any]:
-    """The whole report of a fit (plain numpy values; see the module docstring).
+             inlier: np.ndarray | None = None, frame: Frame | None = None,
+             **options) -> dict[str, Any]:
+    """The statistics of a fit (plain numpy values; see the module docstring): the
+    residual figures, the noise test, sigma, the covariance of the parameters (None where
+    not determined) with its factor (cov = factor factor^T), standard errors and
+    correlations, and what the model derives from them (Model.derived, e.g. the camera:
+    its Sections under "sections", their content under their keys).
 
     Args:
         sigma: the known noise per target coordinate; None estimates it from the residual.
         inlier: (n,) bool; the figures then describe the inliers only.
+        frame: the fit's frame, when it was normalised on these points (else one is built).
         options: the fit's model options (e.g. standardize for linear-tanh).
     """
     part = data if inlier is None else tuple(a[inlier] for a in data)
@@ -161,16 +162,16 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
     F = None
     if out["dof"] > 0 and sigma > 0:
         try:
-            F = covariance_factor(model, params, part, sigma, **options)
+            F = covariance_factor(model, params, part, sigma, frame if inlier is None else None,
+                                  **options)
         except np.linalg.LinAlgError:  # e.g. parameters of a diverged fit
             F = None
+    out["factor"] = F
     out["covariance"] = None if F is None else F @ F.T
     if F is not None:
         out["standard_errors"] = np.sqrt(np.einsum("ij,ij->i", F, F))
         out["correlation"] = correlation(out["covariance"])
-    if model.name == "project3d":
-        try:
-            out["camera"] = camera.describe(params.reshape(3, 4), F)
-        except np.linalg.LinAlgError:  # a singular left 3x3 block: no camera to describe
-            out["camera"] = None
+    out["sections"] = tuple(model.derived(params, F))
+    for section in out["sections"]:
+        out[section.key] = section.content
     return out

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .choices import OPTIMIZER_NAMES  # == ("lm", *OPTIMIZERS): tested
 from .lm import levenberg_marquardt
 from .loop import Callback, IterInfo, Tolerances, descend
 from .models import MODELS, Model
@@ -15,7 +16,6 @@ from .optimizers import OPTIMIZERS
 from .result import FitResult
 from .robust import robust_kernel
 
-OPTIMIZER_NAMES = ("lm", *OPTIMIZERS)
 DEFAULT_MAX_ITER = {"lm": 200, "gd": 20000, "momentum": 20000, "adam": 20000}
 
 
@@ -47,7 +47,7 @@ def fit(
         optimizer: "lm", "gd", "momentum" or "adam"; None takes the model's default.
         learning_rate: step size of the first-order methods (gd: None = line search).
         init: one of model.inits; None takes the first.
-        normalize: Hartley normalisation (MATH.md s.4) before fitting.
+        normalize: Hartley normalisation (docs/math.md s.4) before fitting.
         loss: a robust loss (core.robust.Huber/Cauchy, threshold in the input's units);
             None is least squares.  The fit then minimises mean rho(s_i).
         options: model-specific, e.g. standardize=False or loss_function="cross-entropy"
@@ -70,8 +70,9 @@ def fit(
     started = time.perf_counter()
     model.check(data)
     frame = model.frame(data, normalize, **options)
+    manifold = model.manifold
     kernel = start_kernel = model.kernel(*frame.data)
-    params = model.normalize(model.start(kernel, frame.data, init, _Seeded(seed)))
+    params = manifold.retract(model.start(kernel, frame.data, init, _Seeded(seed)))
     start_passes = kernel.n_eval  # linear-tanh's start polishes candidates on the data
     if loss is not None:
         kernel = robust_kernel(model, frame.data, loss, frame.cost_scale)
@@ -80,10 +81,10 @@ def fit(
     run = dict(max_iter=max_iter or DEFAULT_MAX_ITER[optimizer], tol=tol,
                callback=callback, cost_scale=frame.cost_scale)
     if optimizer == "lm":
-        outcome = levenberg_marquardt(kernel, params, model.normalize, model.gauge, **run)
+        outcome = levenberg_marquardt(kernel, params, manifold, **run)
     else:
         method = OPTIMIZERS[optimizer](learning_rate)
-        outcome = descend(kernel, params, method, model.normalize, **run,
+        outcome = descend(kernel, params, method, manifold.retract, **run,
                           floor=loss_floor(frame.data[-1]))
     params = model.canonical(frame.to_original(outcome.params), data)
     if not np.all(np.isfinite(params)):
@@ -109,6 +110,7 @@ def fit(
         seconds=time.perf_counter() - started,
         history=tuple(c * frame.cost_scale for c in outcome.history),
         extra=extra,
+        frame=frame,
     )
 
 

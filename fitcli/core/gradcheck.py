@@ -1,4 +1,4 @@
-"""Central finite differences: the oracle for every hand-derived derivative (MATH.md s.5)."""
+"""Central finite differences: the oracle for every hand-derived derivative (docs/math.md s.5)."""
 
 from __future__ import annotations
 

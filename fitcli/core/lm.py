@@ -15,12 +15,12 @@ closed-form starts are close to the optimum, and grows as soon as a step fails.
 from __future__ import annotations
 
 import math
-from typing import Callable
 
 import numpy as np
 
 from .loop import Best, Callback, IterInfo, Outcome, Tolerances, step_small
-from .models.base import Kernel
+from .manifold import Euclidean
+from .objective import Objective
 from .result import Status
 
 
@@ -73,21 +73,22 @@ class DampedSystem:
 
 @np.errstate(all="ignore")  # a trial step into nz = 0 is rejected, not warned about
 def levenberg_marquardt(
-    kernel: Kernel,
+    kernel: Objective,
     params: np.ndarray,
-    normalize: Callable[[np.ndarray], np.ndarray],
-    gauge: bool,
+    manifold: Euclidean,
     max_iter: int,
     tol: Tolerances,
     callback: Callback | None = None,
     cost_scale: float = 1.0,
 ) -> Outcome:
-    """Minimise the kernel's mean loss from params; damping as in Nielsen (1999)."""
+    """Minimise the kernel's mean loss from params on `manifold` (core.manifold: its
+    retraction after each step, and with a gauge the steps kept in its tangent space);
+    damping as in Nielsen (1999)."""
     cost, grad, H = kernel.normal(params)
     if not math.isfinite(cost):
         return Outcome(params, cost, math.nan, 0, Status.NON_FINITE, (cost,))
     mu, nu, scale = MU0, 2.0, np.zeros(len(params))
-    system = DampedSystem(len(params), gauge)
+    system = DampedSystem(len(params), manifold.gauge)
     best, history, status, it = Best(params, cost, grad), [cost], Status.MAX_ITER, 0
     try:
         while it < max_iter:
@@ -104,7 +105,7 @@ def levenberg_marquardt(
                 status = Status.XTOL
                 break
             predicted = -(grad @ step + 0.5 * step @ H @ step)
-            trial = normalize(params + step)
+            trial = manifold.retract(params + step)
             new_cost, new_grad, new_H = kernel.normal(trial)
             if math.isfinite(new_cost) and new_cost < cost and predicted > 0:
                 rho = (cost - new_cost) / predicted

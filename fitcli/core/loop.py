@@ -8,7 +8,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .models.base import Kernel
+from .objective import Objective
 from .optimizers import Optimizer, StepContext
 from .result import DIVERGE_AFTER, Status
 
@@ -72,7 +72,7 @@ class Best:
             self.params, self.cost, self.grad = params, cost, grad
 
 
-def can_descend(kernel, params, cost, grad, normalize, rtol: float, shortest: float) -> bool:
+def can_descend(kernel, params, cost, grad, retract, rtol: float, shortest: float) -> bool:
     """Whether some step along -grad, from |params| long down to `shortest` (the last
     step's length: shorter ones are what the method was already taking), lowers the loss
     by more than rtol relative: the check that a set step which stopped moving (ftol or
@@ -84,7 +84,7 @@ def can_descend(kernel, params, cost, grad, normalize, rtol: float, shortest: fl
     for _ in range(25):
         if length <= shortest:
             break
-        if kernel.cost(normalize(params - (length / g) * grad)) < cost * (1.0 - rtol):
+        if kernel.cost(retract(params - (length / g) * grad)) < cost * (1.0 - rtol):
             return True
         length *= 0.25
     return False
@@ -92,17 +92,18 @@ def can_descend(kernel, params, cost, grad, normalize, rtol: float, shortest: fl
 
 @np.errstate(all="ignore")  # overflow is detected and reported as Status.NON_FINITE
 def descend(
-    kernel: Kernel,
+    kernel: Objective,
     params: np.ndarray,
     optimizer: Optimizer,
-    normalize: Callable[[np.ndarray], np.ndarray],
+    retract: Callable[[np.ndarray], np.ndarray],
     max_iter: int,
     tol: Tolerances,
     callback: Callback | None = None,
     cost_scale: float = 1.0,
     floor: float = 0.0,
 ) -> Outcome:
-    """Iterate params <- normalize(params + step) until a stopping rule fires.  Below
+    """Iterate params <- retract(params + step) until a stopping rule fires (`retract`:
+    the model's manifold, core.manifold, or any projection onto the parameters).  Below
     `floor` a loss counts as zero: no divergence or stall is judged there."""
     cost, grad = kernel.cost_grad(params)
     if not (math.isfinite(cost) and np.all(np.isfinite(grad))):
@@ -115,9 +116,9 @@ def descend(
                 status = Status.GTOL
                 break
             it += 1
-            ctx = StepContext(params, cost, kernel.cost, normalize)
+            ctx = StepContext(params, cost, kernel.cost, retract)
             step, state = optimizer.update(grad, state, ctx)
-            new = normalize(params + step)
+            new = retract(params + step)
             last = math.sqrt(step @ step)
             new_cost, grad = kernel.cost_grad(new)
             if not (math.isfinite(new_cost) and np.all(np.isfinite(grad))):
@@ -153,6 +154,6 @@ def descend(
     if final is not None:
         params, cost, grad = final.params, final.cost, final.grad
     if status in (Status.FTOL, Status.XTOL) and not optimizer.line_search and cost > floor:
-        if can_descend(kernel, params, cost, grad, normalize, math.sqrt(tol.ftol), last):
+        if can_descend(kernel, params, cost, grad, retract, math.sqrt(tol.ftol), last):
             status = Status.STALLED  # judged at the point reported
     return Outcome(params, cost, float(np.linalg.norm(grad)), it, status, tuple(history))

@@ -1,4 +1,4 @@
-"""Hartley normalisation of point sets (MATH.md section 4)."""
+"""Hartley normalisation of point sets (docs/math.md s.4)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """First-order optimizers as (init, update) pairs with explicit state.
 
 `update(grad, state, ctx)` returns (step, new_state); the loop applies
-params = normalize(params + step).  `ctx` gives what a line search needs: the current
-params and loss, a loss function and the model's normalisation.
+params = retract(params + step).  `ctx` gives what a line search needs: the current
+params and loss, a loss function and the retraction onto the parameters.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ class StepContext(NamedTuple):
     params: np.ndarray
     value: float
     value_fn: Callable[[np.ndarray], float]
-    normalize: Callable[[np.ndarray], np.ndarray]
+    retract: Callable[[np.ndarray], np.ndarray]
 
 
 class Optimizer(NamedTuple):
@@ -56,7 +56,7 @@ def gd(learning_rate: float | None = None) -> Optimizer:
         gg = float(grad @ grad)
         alpha = 2.0 * state.step_size
         for _ in range(60):
-            trial = ctx.normalize(ctx.params - alpha * grad)
+            trial = ctx.retract(ctx.params - alpha * grad)
             value = ctx.value_fn(trial)
             if np.isfinite(value) and value <= ctx.value - 1e-4 * alpha * gg:
                 return trial - ctx.params, LineSearchState(alpha)

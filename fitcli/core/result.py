@@ -29,33 +29,33 @@ MESSAGES = {
     Status.GTOL: "converged: the gradient is orthogonal to the residuals to within gtol",
     Status.FTOL: "converged: the relative decrease of the loss fell below ftol",
     Status.XTOL: "converged: the relative step size fell below xtol",
-    Status.MAX_ITER: "not converged: stopped at the iteration limit (--max-iter)",
+    Status.MAX_ITER: "not converged: stopped at the iteration limit (`max_iter`)",
     Status.NON_FINITE: (
         "diverged: the loss became non-finite; the best finite parameters seen are reported"
     ),
     Status.STALLED: (
-        "not converged: the set step (--lr) changes the loss by less than ftol per "
-        "iteration, but a longer step along the gradient still lowers it: raise --lr, or "
-        "leave it out for the line search"
+        "not converged: the set step (`learning_rate`) changes the loss by less than ftol per "
+        "iteration, but a longer step along the gradient still lowers it: raise "
+        "`learning_rate`, or leave it out for the line search"
     ),
     Status.DIVERGED: (
         f"diverged: the loss rose above its starting value and then made no progress for "
         f"{DIVERGE_AFTER} iterations "
-        "(the step is too large: lower --lr, or leave it out for the line search); "
+        "(the step is too large: lower `learning_rate`, or leave it out for the line search); "
         "the best parameters seen are reported"
     ),
     Status.INTERRUPTED: "interrupted: the best parameters so far are reported",
 }
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Convert numpy scalars/arrays to plain Python; NaN and inf become None."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
+        return plain(value.tolist())
     if isinstance(value, (np.floating, float)):
         value = float(value)
         return value if math.isfinite(value) else None
@@ -72,9 +72,11 @@ def _plain(value: Any) -> Any:
 class FitResult:
     """What a fit found, in the input's units and the model's stated normalisation.
 
-    `cost` is the mean per-point loss (MATH.md); `grad_norm` is the norm of its
+    `cost` is the mean per-point loss (docs/math.md); `grad_norm` is the norm of its
     gradient in the fit's internal (normalised) coordinates.  `history` holds the
-    loss after every iteration, `extra` model-specific figures (e.g. z scale).
+    loss after every iteration, `extra` the model's own figures (its describe(),
+    figures() and frame notes, e.g. the matrix or the z scale).  `frame` is the frame
+    the fit ran in (its normalised data and the map back), kept for the report.
     """
 
     model: str
@@ -90,6 +92,7 @@ class FitResult:
     seconds: float = 0.0
     history: tuple[float, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    frame: Any = field(default=None, repr=False, compare=False)
 
     @property
     def success(self) -> bool:
@@ -105,7 +108,7 @@ class FitResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python types with stable keys; non-finite numbers become None."""
-        return _plain(
+        return plain(
             {
                 "model": self.model,
                 "optimizer": self.optimizer,

@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .models.base import CHUNK, Kernel, Model
+from .models.base import Model
 from .normalize import DegenerateDataError
+from .objective import CHUNK, COST, GRADIENT, NORMAL, Kernel, blocks
 
 
 @dataclass(frozen=True)
@@ -87,37 +88,38 @@ class RobustKernel(Kernel):
         return r, sq, J
 
     @np.errstate(all="ignore")
-    def _cost(self, params):
-        total = 0.0
-        for s, e in self.chunks():
-            total += float(np.sum(self.loss.rho(self._chunk(params, s, e, False)[1])))
-        return total / self.n
-
-    @np.errstate(all="ignore")
-    def _pass(self, params, normal: bool):
+    def sums(self, params, level):
+        """(sum rho) for the cost, then sum J^T w r (p,), then sum J^T w J (p, p)."""
+        if level == COST:
+            total = 0.0
+            for s, e in self.chunks():
+                total += float(np.sum(self.loss.rho(self._chunk(params, s, e, False)[1])))
+            return np.array([total])
         p = len(params)
-        total, g, H = 0.0, np.zeros(p), np.zeros((p, p))
+        out = np.zeros(1 + p + (p * p if level == NORMAL else 0))
+        g, H, total = out[1 : 1 + p], out[1 + p :].reshape(-1, p), 0.0
         for s, e in self.chunks():
             r, sq, J = self._chunk(params, s, e, True)
             total += float(np.sum(self.loss.rho(sq)))
             w = np.repeat(self.loss.weight(sq), self.m)
             g += J.T @ (w * r.ravel())
-            if normal:
+            if level == NORMAL:
                 H += (J * w[:, None]).T @ J
-        return total / self.n, (2.0 / self.n) * g, (2.0 / self.n) * H
+        out[0] = total
+        return out
 
-    def _cost_grad(self, params):
-        cost, grad, _ = self._pass(params, False)
-        return cost, grad
-
-    def _normal(self, params):
-        return self._pass(params, True)
+    def finish(self, total, n, level):
+        if level == COST:
+            return float(total[0]) / n
+        p = self.model.n_params
+        grad = (2.0 / n) * total[1 : 1 + p]
+        if level == GRADIENT:
+            return float(total[0]) / n, grad
+        return float(total[0]) / n, grad, (2.0 / n) * total[1 + p :].reshape(p, p)
 
     def chunks(self):
         # residuals() and jacobian() allocate per chunk: a smaller chunk keeps them in cache
-        step = max(1, CHUNK // 4)
-        for start in range(0, self.n, step):
-            yield start, min(self.n, start + step)
+        return blocks(self.n, max(1, CHUNK // 4))
 
 
 def robust_kernel(model: Model, data: tuple, loss: Any, cost_scale: float) -> RobustKernel:

@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from .choices import ROBUST_METHODS as METHODS
 from .fit import fit
 from .models import MODELS, Model
 from .normalize import DegenerateDataError
 from .result import FitResult
 from .robust import LOSSES, ransac, squared_errors
 
-METHODS = ("none", "huber", "cauchy", "ransac")
 MAX_ROUNDS = 10  # RANSAC: refit on the inliers at most this often
 
 
@@ -103,7 +103,7 @@ def _ransac_fit(model: Model, data, threshold: float, seed: int, **fit_options):
         if count < model.min_points:
             raise DegenerateDataError(
                 f"RANSAC: only {count} points lie within the threshold {threshold:g}; "
-                f"{model.name} needs {model.min_points} (is --threshold in the input's units?)"
+                f"{model.name} needs {model.min_points} (is `threshold` in the input's units?)"
             )
         result = fit(model, _subset(data, inlier), seed=seed, **fit_options)
         new = squared_errors(model, result.params, data) <= threshold * threshold

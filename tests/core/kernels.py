@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from fitcli.core.models.base import Kernel
+from fitcli.core.objective import Objective as Kernel
 
 
 class ResidualKernel(Kernel):

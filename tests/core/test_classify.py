@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from fitcli.core import fit
-from fitcli.core.classify import line, point_columns, report, vertical_limit
+from fitcli.core.models.linear_tanh.classification import line, point_columns, report, vertical_limit
 from fitcli.core.models import MODELS
-from fitcli.core.models.labels import encode_labels, label_classes
+from fitcli.core.models.linear_tanh.labels import encode_labels, label_classes
 from fitcli.core.normalize import DegenerateDataError
 
 MODEL = MODELS["linear-tanh"]
@@ -82,7 +82,7 @@ def test_a_vertical_separator_is_detected_in_the_tutorial_form(loss):
     out = report(model, result.params, data, result.cost, result.extra["z_scale"])
     assert out["vertical"]["x"] == pytest.approx(0.3, abs=0.02)
     assert out["vertical"]["positive_side"] == "right"
-    assert "vertical" in out["degenerate"] and "--form general" in out["degenerate"]
+    assert "vertical" in out["degenerate"] and "`form='general'`" in out["degenerate"]
     assert out["warnings"] == [out["degenerate"]]  # no word on above and below
 
 
@@ -115,7 +115,7 @@ def test_positive_class_above_the_line_is_pointed_out():
     l = np.where(y > 0.5 * x + 1, 1.0, -1.0)  # +1 above: the tutorial form cannot say so
     result = fit("linear-tanh", (x, y, l))
     out = report(MODEL, result.params, (x, y, l), result.cost, result.extra["z_scale"])
-    assert any("--positive" in w for w in out["warnings"])
+    assert any("`positive`" in w for w in out["warnings"])
     result = fit("linear-tanh", (x, y, -l))  # the other class as +1
     out = report(MODEL, result.params, (x, y, -l), result.cost, result.extra["z_scale"])
     assert out["accuracy"] > 0.95 and out["warnings"] == []
@@ -124,10 +124,10 @@ def test_positive_class_above_the_line_is_pointed_out():
 @pytest.mark.parametrize("values,levels,positive,plus,how", [
     ([1, -1, 1], None, None, "1", "labels +1/-1"),
     ([0, 1, 1], None, None, "1", "labels 0/1: 1 is +1, 0 is -1"),
-    ([2, 5, 5], None, None, "5", "labels 2/5: 5 is +1 (the second in sorted order; --positive chooses), 2 is -1"),
-    ([1, -1, 1], None, "-1", "-1", "labels -1/1: -1 is +1 (--positive), 1 is -1"),
+    ([2, 5, 5], None, None, "5", "labels 2/5: 5 is +1 (the second in sorted order; `positive` chooses), 2 is -1"),
+    ([1, -1, 1], None, "-1", "-1", "labels -1/1: -1 is +1 (`positive`), 1 is -1"),
     ([0, 1, 0], ("cat", "dog"), None, "dog", "labels 'cat'/'dog': 'dog' is +1 (the second in sorted order"),
-    ([0, 1, 0], ("cat", "dog"), "cat", "cat", "labels 'cat'/'dog': 'cat' is +1 (--positive), 'dog' is -1"),
+    ([0, 1, 0], ("cat", "dog"), "cat", "cat", "labels 'cat'/'dog': 'cat' is +1 (`positive`), 'dog' is -1"),
 ])
 def test_two_label_values_and_which_is_plus_one(values, levels, positive, plus, how):
     values = np.array(values, dtype=float)
@@ -141,7 +141,7 @@ def test_two_label_values_and_which_is_plus_one(values, levels, positive, plus, 
 def test_label_errors():
     with pytest.raises(ValueError, match="separates two classes; the labels take 3 values: 'a', 'b', 'c'"):
         label_classes(np.array([0.0, 1.0, 2.0]), ("a", "b", "c"))
-    with pytest.raises(ValueError, match=r"--positive 7 is not one of the labels \(0, 1\)"):
+    with pytest.raises(ValueError, match=r"`positive=7` is not one of the labels \(0, 1\)"):
         label_classes(np.array([0.0, 1.0]), None, "7")
     with pytest.raises(DegenerateDataError, match="only one class"):
         label_classes(np.array([3.0, 3.0]))

@@ -11,7 +11,7 @@ from fitcli.core.diagnostics import (
 )
 from fitcli.core.gradcheck import numeric_jacobian
 from fitcli.core.models import MODELS
-from fitcli.core.models.ratio2d import predict
+from fitcli.core.models.ratio2d.model import predict
 from fitcli.core.synth import synthesize
 
 SIGMA = 0.5

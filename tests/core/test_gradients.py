@@ -53,7 +53,7 @@ def test_kernel_normal_equations_equal_the_jacobian_products(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_chunked_kernel_equals_one_chunk(name, monkeypatch):
     """Chunk boundaries must not change the sums (n not a multiple of the chunk)."""
-    import fitcli.core.models.base as base
+    import fitcli.core.objective as base
 
     model = MODELS[name]
     data, params = MODELS[name].example(np.random.default_rng(3), n=1001)

@@ -9,7 +9,7 @@ import pytest
 from fitcli.core import fit
 from fitcli.core.models import MODELS
 from fitcli.core.stats import chi2_cdf
-from fitcli.data import read_table
+from fitcli.io.csv_in import read_table
 
 from ..conftest import DATA
 

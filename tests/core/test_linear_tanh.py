@@ -8,13 +8,13 @@ import pathlib
 import numpy as np
 import pytest
 
-import fitcli.core.models.base as base
+import fitcli.core.objective as base
 from fitcli.core import fit
 from fitcli.core.gradcheck import numeric_gradient, numeric_jacobian, relative_errors
 from fitcli.core.models import MODELS
-from fitcli.core.models.linear_tanh import LinearTanh, LinearTanhKernel
-from fitcli.core.models.separator import ACTIVATIONS, FORMS, LOSSES, log_loss, losses, terms
-from fitcli.data import read_table
+from fitcli.core.models.linear_tanh.model import LinearTanh, LinearTanhKernel
+from fitcli.core.models.linear_tanh.separator import ACTIVATIONS, FORMS, LOSSES, log_loss, losses, terms
+from fitcli.io.csv_in import read_table
 
 from ..conftest import DATA
 
@@ -112,7 +112,7 @@ def test_fast_tutorial_kernel_equals_the_general_kernel():
     model, data, params = problem(dict(activation="tanh", loss_function="squared", form="tutorial"), 2, n=1001)
     fast = model.kernel(*data)
     assert isinstance(fast, LinearTanhKernel)
-    from fitcli.core.models.separator import SeparatorKernel
+    from fitcli.core.models.linear_tanh.separator import SeparatorKernel
     x, y, l = data
     slow = SeparatorKernel(np.stack([x, np.ones_like(x)]), -y, l,
                            lambda z, l: terms("tanh", "squared", z, l),
@@ -147,7 +147,7 @@ def test_general_form_finds_the_true_line_in_noisy_data(variant):
 def test_tutorial_form_recovers_the_line_of_its_own_probability_model(variant):
     """Labels drawn with P(+1) = s(z / std(y)) (sigmoid) or (tanh(z / std(y)) + 1)/2, the
     model each tutorial variant states, from z = 0.5 x + 1 - y."""
-    from fitcli.core.models.separator import probability
+    from fitcli.core.models.linear_tanh.separator import probability
 
     rng = np.random.default_rng(4)
     x, y = rng.uniform(-5, 5, (2, 160000))
@@ -220,7 +220,7 @@ def test_reported_fit_is_the_best_minimum_on_a_dense_grid(activation):
     assert result.params == pytest.approx([ks[i], bs[j]], abs=0.02)  # the grid's own best cell
     local = fit(model, (x, y, l), init="zero")
     assert local.success and local.cost > result.cost + 5e-3  # a genuine second minimum
-    from fitcli.core.classify import vertical_limit
+    from fitcli.core.models.linear_tanh.classification import vertical_limit
     assert vertical_limit(model, x, l)["loss"] > result.cost  # and not beaten by a vertical line
 
 

@@ -48,7 +48,7 @@ def test_damping_is_scaled_per_parameter(rng):
 def test_nearly_coplanar_points_converge_in_few_passes():
     """The case Marquardt scaling is for: a weakly determined depth direction."""
     from fitcli.core import fit
-    from fitcli.core.models.project3d import project_points
+    from fitcli.core.models.project3d.model import project_points
     from fitcli.core.synth import synthesize
 
     sample = synthesize("project3d", seed=0, n=200, noise=0.5)
@@ -63,7 +63,7 @@ def test_lm_from_the_optimum_stops_at_once(rng):
     model = MODELS["ratio2d"]
     data, params = model.example(rng, n=60)
     kernel = model.kernel(*data)
-    first = levenberg_marquardt(kernel, params / np.linalg.norm(params), model.normalize, True,
+    first = levenberg_marquardt(kernel, params / np.linalg.norm(params), model.manifold,
                                 200, Tolerances())
-    again = levenberg_marquardt(kernel, first.params, model.normalize, True, 200, Tolerances())
+    again = levenberg_marquardt(kernel, first.params, model.manifold, 200, Tolerances())
     assert again.n_iter <= 1 and again.cost <= first.cost

@@ -9,6 +9,7 @@ import pytest
 from fitcli.core import fit
 from fitcli.core.lm import levenberg_marquardt
 from fitcli.core.loop import Tolerances, descend
+from fitcli.core.manifold import Euclidean
 from fitcli.core.optimizers import gd
 from fitcli.core.result import CONVERGED, DIVERGE_AFTER, MESSAGES, FitResult, Status
 
@@ -92,7 +93,7 @@ def test_interrupt_returns_the_best_so_far(method):
     kernel = parabola()
     start = np.zeros(3)
     if method == "lm":
-        out = levenberg_marquardt(kernel, start, IDENTITY, False, 100, Tolerances(), callback=stop)
+        out = levenberg_marquardt(kernel, start, Euclidean(3), 100, Tolerances(), callback=stop)
     else:
         out = descend(kernel, start, gd(), IDENTITY, 100, Tolerances(), callback=stop)
     assert out.status is Status.INTERRUPTED

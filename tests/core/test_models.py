@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fitcli.core.models import MODELS
-from fitcli.core.models.linear_tanh import encode_labels
+from fitcli.core.models.linear_tanh.labels import encode_labels
 
 
 def test_linear_tanh_by_hand():

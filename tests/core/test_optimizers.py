@@ -6,6 +6,7 @@ import pytest
 
 from fitcli.core.lm import levenberg_marquardt
 from fitcli.core.loop import Tolerances, descend
+from fitcli.core.manifold import Euclidean
 from fitcli.core.optimizers import OPTIMIZERS, StepContext, adam, gd, momentum
 from fitcli.core.result import CONVERGED
 
@@ -73,7 +74,7 @@ def test_converges_on_rosenbrock(name):
 
 
 def test_levenberg_marquardt_on_rosenbrock():
-    out = levenberg_marquardt(rosenbrock(), np.array([-1.2, 1.0]), IDENTITY, False, 200, Tolerances())
+    out = levenberg_marquardt(rosenbrock(), np.array([-1.2, 1.0]), Euclidean(2), 200, Tolerances())
     assert out.status in CONVERGED
     np.testing.assert_allclose(out.params, [1.0, 1.0], atol=1e-8)
     assert out.n_iter < 40

@@ -10,8 +10,8 @@ from fitcli.core import fit
 from fitcli.core.lm import levenberg_marquardt
 from fitcli.core.loop import Tolerances
 from fitcli.core.models import MODELS
-from fitcli.core.models.base import unit
-from fitcli.core.models.project3d import project_points
+from fitcli.core.manifold import unit
+from fitcli.core.models.project3d.model import project_points
 from fitcli.core.synth import synthesize
 
 TIGHT = Tolerances(1e-15, 1e-15, 1e-15)
@@ -34,7 +34,7 @@ def reference_from_truth(name, data, truth):
     model = MODELS[name]
     frame = model.frame(data, True)
     kernel = model.kernel(*frame.data)
-    out = levenberg_marquardt(kernel, internal(frame, truth), model.normalize, True, 500, TIGHT)
+    out = levenberg_marquardt(kernel, internal(frame, truth), model.manifold, 500, TIGHT)
     return out.cost * frame.cost_scale
 
 
@@ -122,7 +122,7 @@ def tanh_reference(data, grid=40, top=5):
         for b in np.quantile(y - k * x, np.linspace(0.0, 1.0, grid)):
             cells.append((kernel.cost(np.array([k, b])), k, b))
     cells.sort()
-    return min(levenberg_marquardt(kernel, np.array([k, b]), model.normalize, False, 500,
+    return min(levenberg_marquardt(kernel, np.array([k, b]), model.manifold, 500,
                                    TIGHT).cost for _, k, b in cells[:top])
 
 

@@ -1,10 +1,28 @@
-"""The model registry: one module per model, residuals and hand-derived Jacobian side by side."""
+"""The model registry: one package per model, each its card (what the shell shows, loaded
+without numpy) and its model (residuals and hand-derived Jacobian side by side, its
+kernel's sums, its start).  A new model is its package and a line in CARDS."""
 
-from .base import Model
-from .linear_tanh import MODEL as LINEAR_TANH
-from .project3d import MODEL as PROJECT3D
-from .ratio2d import MODEL as RATIO2D
+from importlib import import_module
 
-MODELS: dict[str, Model] = {m.name: m for m in (LINEAR_TANH, RATIO2D, PROJECT3D)}
+from .card import ModelCard
+from .linear_tanh import CARD as LINEAR_TANH
+from .project3d import CARD as PROJECT3D
+from .ratio2d import CARD as RATIO2D
 
-__all__ = ["MODELS", "Model"]
+CARDS: dict[str, ModelCard] = {c.name: c for c in (LINEAR_TANH, RATIO2D, PROJECT3D)}
+
+
+def __getattr__(name):
+    """MODELS (name -> model) and Model, loaded on first use (they import numpy)."""
+    if name == "MODELS":
+        models = {n: import_module(f"{__name__}.{c.module}").MODEL for n, c in CARDS.items()}
+        globals()["MODELS"] = models
+        return models
+    if name == "Model":
+        from .base import Model
+
+        return Model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["CARDS", "MODELS", "Model", "ModelCard"]

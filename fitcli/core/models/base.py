@@ -1,26 +1,34 @@
-"""What every model provides: residuals, their hand-derived Jacobian, and a fast kernel.
+"""The model contract.
 
-A model's parameters are one flat float64 vector labelled by `param_names`.  The fit
-minimises the mean per-point loss  cost = |r|^2 / n  (MATH.md), whose gradient is
-2 J^T r / n and whose Gauss-Newton matrix is 2 J^T J / n.  The kernel computes these in
-chunks without ever forming the (n*m, p) Jacobian.
+A fit needs of a model only this (the narrow contract): its parameter names and
+columns, its parameter space (`manifold`), residuals and their hand-derived Jacobian
+side by side, a Kernel of additive sums over the points (core.objective), a frame that
+normalises the data and maps the parameters back, a start, and the checks that the data
+can determine it.  The fit minimises the mean per-point loss cost = |r|^2 / n
+(docs/math.md), whose gradient is 2 J^T r / n and whose Gauss-Newton matrix is
+2 J^T J / n.
+
+Everything else a model offers (predictions, the report's sections, sample data) is an
+optional hook below with a default, written in the model's own module; what its command
+shows (name, columns, starts, options, help) is its card (card.py), which loads without
+numpy.  So a new model is one package (its card and its module) plus a line in the
+registry (core/models/__init__.py).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 import numpy as np
 
+from ..manifold import Euclidean, Sphere, unit  # noqa: F401  (unit: public here)
 from ..normalize import DegenerateDataError
-
-CHUNK = 8192  # points per chunk: the temporaries of one chunk stay in cache
-
+from ..objective import CHUNK, Kernel  # noqa: F401  (public here)
+from .card import ModelCard, ModelOption, SynthSetting  # noqa: F401  (public here)
 
 OVERFLOW = ("the linear estimate overflows double precision at the scale of these coordinates "
-            "(--no-normalize: without it they are centred and scaled first)")
+            "(`normalize=False`: without it they are centred and scaled first)")
 
 
 def dlt_solution(AtA: np.ndarray, what: str) -> np.ndarray:
@@ -28,7 +36,7 @@ def dlt_solution(AtA: np.ndarray, what: str) -> np.ndarray:
     eigenvalue of A^T A (the moments of the linear system A q = 0).
 
     Raises:
-        DegenerateDataError: A^T A overflows (coordinates of 1e300 with --no-normalize),
+        DegenerateDataError: A^T A overflows (coordinates of 1e300 with normalize=False),
             or has more than one (near-)null direction: `what` is not unique.
     """
     if not np.all(np.isfinite(AtA)):
@@ -46,96 +54,73 @@ class OptionError(ValueError):
     """A model option (e.g. read from a model file) that the model cannot take."""
 
 
-class Kernel:
-    """Mean loss, gradient and Gauss-Newton matrix of one model over fixed data.
-
-    Subclasses implement `_cost(params)`, `_cost_grad(params)` and `_normal(params)`.
-    Every call is one pass over the data and is counted in `n_eval`.
-    """
-
-    def __init__(self, n: int):
-        self.n = n
-        self.n_eval = 0
-
-    def cost(self, params: np.ndarray) -> float:
-        self.n_eval += 1
-        return self._cost(params)
-
-    def cost_grad(self, params: np.ndarray) -> tuple[float, np.ndarray]:
-        self.n_eval += 1
-        return self._cost_grad(params)
-
-    def normal(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """cost, grad = 2 J^T r / n (p,), H = 2 J^T J / n (p, p)."""
-        self.n_eval += 1
-        return self._normal(params)
-
-    def chunks(self):
-        for start in range(0, self.n, CHUNK):
-            yield start, min(self.n, start + CHUNK)
-
-
 @dataclass(frozen=True)
 class Frame:
     """The data as the optimiser sees it, and the way back to the input's units.
 
-    `cost_scale` turns an internal mean loss into the input's units; `to_original`
-    maps internal parameters to parameters in the input's units.
+    Parameters map back as params = linear @ q + offset (`to_original(q)` computes the
+    same with the model's own products); `cost_scale` turns an internal mean loss into
+    the input's units.
     """
 
     data: tuple[np.ndarray, ...]
     to_original: Callable[[np.ndarray], np.ndarray]
+    linear: np.ndarray
+    offset: np.ndarray
     cost_scale: float = 1.0
     notes: dict[str, Any] = field(default_factory=dict)
+    normalized: bool = True
 
 
-def unit(params: np.ndarray) -> np.ndarray:
-    """Scale to unit Euclidean norm (the gauge of a homogeneous model); hypot's norm
-    neither overflows nor underflows for entries of 1e200 or 1e-200."""
-    return params / math.hypot(*params)
+def identity_frame(data: tuple[np.ndarray, ...], p: int, **notes: Any) -> Frame:
+    """The frame of a fit in the input's own units."""
+    return Frame(data, lambda q: q, np.eye(p), np.zeros(p), notes=notes, normalized=False)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the report only some models have (e.g. the camera of a 3x4 matrix):
+    its JSON content, its warnings and, if the result cannot be used, why not."""
+
+    key: str
+    content: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+    refusal: str | None = None  # why the fitted model is not usable
+    degenerate: bool = False  # the refusal is that the data do not determine the model
 
 
 class Model:
     """Base class; one subclass per model module, one instance in MODELS."""
 
-    name: ClassVar[str]
+    # -- the contract a fit needs -----------------------------------------------------
+    card: ClassVar[ModelCard]  # name, columns, starts, options (see card.py)
     param_names: ClassVar[tuple[str, ...]]
-    columns: ClassVar[tuple[str, ...]]  # CSV columns, inputs first, then targets
     n_targets: ClassVar[int]
     min_points: ClassVar[int]
     min_points_why: ClassVar[str]
-    gauge: ClassVar[bool]  # True: params and s*params are the same model
-    inits: ClassVar[tuple[str, ...]]
-    default_optimizer: ClassVar[str] = "lm"
-    saved_options: ClassVar[tuple[str, ...]] = ()  # FitResult.extra keys predict needs
-    text_columns: ClassVar[tuple[str, ...]] = ()  # columns that may hold text (class names)
-    variant_options: ClassVar[tuple[str, ...]] = ()  # the options variant() takes
-    likelihood: bool = False  # the loss is a mean -log P: errors from the inverse Hessian
 
     @property
-    def n_params(self) -> int:
-        return len(self.param_names)
+    def name(self) -> str:
+        return self.card.name
 
     @property
-    def n_inputs(self) -> int:
-        return len(self.columns) - self.n_targets
+    def columns(self) -> tuple[str, ...]:
+        """CSV columns, inputs first, then targets."""
+        return self.card.columns
 
-    def variant(self, **options: Any) -> "Model":
-        """The model configured by fit()'s model options (e.g. linear-tanh's activation);
-        self for a model without variants (it ignores the options)."""
-        return self
+    @property
+    def inits(self) -> tuple[str, ...]:
+        return self.card.inits
 
-    def split(self, table: np.ndarray) -> tuple[tuple[np.ndarray, ...], list[str]]:
-        """(n, len(columns)) table -> (the model's data tuple, notes for the user).
+    @property
+    def measured(self) -> bool:
+        """Targets are measurements with noise (not class labels)."""
+        return self.card.measured
 
-        Raises:
-            ValueError: values the model cannot take (e.g. unknown labels).
-        """
-        return tuple(np.ascontiguousarray(table[:, j]) for j in range(table.shape[1])), []
-
-    def fit_notes(self, data: tuple[np.ndarray, ...]) -> list[str]:
-        """Sentences for the user on how a fit reads `data` (e.g. the units it measures in)."""
-        return []
+    @property
+    def manifold(self) -> Euclidean:
+        """The parameter space: Euclidean(p), or Sphere(p) for a scale gauge."""
+        return Euclidean(len(self.param_names))
 
     def residuals(self, params: np.ndarray, *data: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -152,14 +137,6 @@ class Model:
     def start(self, kernel: Kernel, data: tuple, init: str, rng: np.random.Generator):
         raise NotImplementedError
 
-    def normalize(self, params: np.ndarray) -> np.ndarray:
-        """Fix the scale gauge after every step; the identity for gauge-free models."""
-        return unit(params) if self.gauge else params
-
-    def canonical(self, params: np.ndarray, data: tuple[np.ndarray, ...]) -> np.ndarray:
-        """The stated normalisation used in every report."""
-        return params
-
     def check(self, data: tuple[np.ndarray, ...]) -> None:
         """Raise DegenerateDataError if the data cannot determine the model."""
         n = len(data[0])
@@ -169,6 +146,52 @@ class Model:
                 f"({self.min_points_why}); got {n}"
             )
 
+    def canonical(self, params: np.ndarray, data: tuple[np.ndarray, ...]) -> np.ndarray:
+        """The stated normalisation used in every report."""
+        return params
+
+    def canonical_jacobian(self, params: np.ndarray) -> np.ndarray:
+        """d canonical(x) / dx (p, p) at x = params, up to the sign canonical() fixes.
+        For a gauge model canonical() is unit norm: (I - x x^T / |x|^2) / |x|."""
+        p = len(self.param_names)
+        if not self.manifold.gauge:
+            return np.eye(p)
+        norm = np.linalg.norm(params)
+        return (np.eye(p) - np.outer(params, params) / norm**2) / norm
+
+    # -- optional hooks: the report, predictions, sample data --------------------------
+    default_optimizer: ClassVar[str] = "lm"
+    saved_options: ClassVar[tuple[str, ...]] = ()  # FitResult.extra keys predict needs
+    text_columns: ClassVar[tuple[str, ...]] = ()  # columns that may hold text (class names)
+    likelihood: bool = False  # the loss is a mean -log P: errors from the inverse Hessian
+    view: ClassVar[str] = "scalar"  # the plot of the fit: "scalar", "image" or "classes"
+    loss_label: str = "mean squared error"  # what the loss curve's axis shows
+
+    @property
+    def n_params(self) -> int:
+        return len(self.param_names)
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.columns) - self.n_targets
+
+    def variant(self, **options: Any) -> "Model":
+        """The model configured by its options (card.options); self for a model
+        without variants (it ignores the options)."""
+        return self
+
+    def split(self, table: np.ndarray, levels: dict | None = None):
+        """(n, len(columns)) table -> (the model's data tuple, notes for the user).
+
+        Raises:
+            ValueError: values the model cannot take (e.g. unknown labels).
+        """
+        return tuple(np.ascontiguousarray(table[:, j]) for j in range(table.shape[1])), []
+
+    def fit_notes(self, data: tuple[np.ndarray, ...]) -> list[str]:
+        """Sentences for the user on how a fit reads `data` (e.g. the units it measures in)."""
+        return []
+
     def describe(self, params: np.ndarray) -> dict[str, Any]:
         """Report fields beyond the parameters, e.g. the matrix and its normalisation."""
         return {}
@@ -176,6 +199,29 @@ class Model:
     def figures(self, params: np.ndarray, data: tuple, cost: float) -> dict[str, Any]:
         """The model's natural error measures, for progress and the report."""
         return {"rmse": float(np.sqrt(cost))}
+
+    def depths(self, params: np.ndarray, data: tuple[np.ndarray, ...]) -> np.ndarray | None:
+        """Per point, the depth in front of a camera model (n,); None for other models."""
+        return None
+
+    def derived(self, params: np.ndarray, factor: np.ndarray | None) -> list[Section]:
+        """What the model derives from its parameters, with standard errors from
+        `factor` (p, k), cov(params) = factor factor^T (None: not determined): e.g. a
+        camera's K, R and C."""
+        return []
+
+    def sections(self, result, data: tuple[np.ndarray, ...], context) -> list[Section]:
+        """The model's own parts of the report of `result` (a FitResult) beyond its
+        statistics, e.g. a classification; `context` is a PointContext."""
+        return []
+
+    def point_table(self, params: np.ndarray, data: tuple[np.ndarray, ...],
+                    **notes: Any) -> dict[str, np.ndarray]:
+        """Per-point columns for a residuals file (each (n,)): predictions and residuals.
+        `notes` are the fit's frame notes (FitResult.extra), e.g. linear-tanh's z_scale."""
+        r = self.residuals(params, *data).reshape(len(data[0]), self.n_targets)
+        targets = self.columns[-self.n_targets:]
+        return {f"r_{name}": r[:, j] for j, name in enumerate(targets)}
 
     def example(self, rng: np.random.Generator, n: int = 12):
         """A tiny random problem: (data tuple, params), for tests."""
@@ -185,31 +231,6 @@ class Model:
         """Output columns for input rows (n, n_inputs): name -> (n,), targets first."""
         raise NotImplementedError
 
-    def canonical_jacobian(self, params: np.ndarray) -> np.ndarray:
-        """d canonical(x) / dx (p, p) at x = params, up to the sign canonical() fixes.
-
-        For a gauge model canonical() is unit norm: (I - x x^T / |x|^2) / |x|.
-        """
-        if not self.gauge:
-            return np.eye(self.n_params)
-        norm = np.linalg.norm(params)
-        return (np.eye(self.n_params) - np.outer(params, params) / norm**2) / norm
-
-    def depths(self, params: np.ndarray, data: tuple[np.ndarray, ...]) -> np.ndarray | None:
-        """Per point, the depth in front of a camera model (n,); None for other models."""
-        return None
-
-    def point_table(self, params: np.ndarray, data: tuple[np.ndarray, ...],
-                    **notes: Any) -> dict[str, np.ndarray]:
-        """Per-point columns for --residuals (each (n,)): predictions and residuals.
-
-        `notes` are the fit's frame notes (FitResult.extra), e.g. linear-tanh's z_scale.
-        """
-        r = self.residuals(params, *data).reshape(len(data[0]), self.n_targets)
-        targets = self.columns[-self.n_targets:]
-        return {f"r_{name}": r[:, j] for j, name in enumerate(targets)}
-
-
     def evaluate(self, params: np.ndarray, table: np.ndarray, **options: Any) -> dict[str, float]:
         """Error measures of `params` on rows (n, len(columns)) that carry their targets:
         the fit's mean loss and the model's figures (e.g. RMS error)."""
@@ -218,6 +239,21 @@ class Model:
             cost = self.kernel(*data).cost(params)
         return {"loss": cost, **self.figures(params, data, cost)}
 
+    def synthesize(self, rng: np.random.Generator, **settings: Any):
+        """Sample points from a known model of this kind: a core.synth.Synthetic."""
+        raise NotImplementedError
 
-__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "OptionError", "dlt_solution",
-           "unit"]
+
+@dataclass(frozen=True)
+class PointContext:
+    """What the report knows of the rows the points came from: their input line
+    numbers (a callable, since finding them costs a pass; it returns None for standard
+    input), and the table as read (values (n, len(columns)), levels of text columns)."""
+
+    lines: Callable[[], np.ndarray | None]
+    table: tuple[np.ndarray, dict]
+
+
+__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "ModelCard",
+           "ModelOption", "OptionError", "PointContext", "Section", "SynthSetting",
+           "dlt_solution", "identity_frame", "unit"]

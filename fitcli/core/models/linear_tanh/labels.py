@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..normalize import DegenerateDataError
+from ...normalize import DegenerateDataError
 
 
 class Labels(NamedTuple):
@@ -75,7 +75,7 @@ def _positive_index(distinct, names, levels, positive) -> int:
         except ValueError:
             found = []
     if not found:
-        raise ValueError(f"--positive {positive} is not one of the labels ({', '.join(names)})")
+        raise ValueError(f"`positive={positive}` is not one of the labels ({', '.join(names)})")
     return found[0]
 
 
@@ -85,9 +85,9 @@ def _how(names, pick, levels, positive) -> str:
     if not levels and names == ["-1", "1"] and pick == 1:
         return "labels +1/-1"
     if positive is not None:
-        why = " (--positive)"
+        why = " (`positive`)"
     elif not levels and names == ["0", "1"]:
         why = ""
     else:
-        why = " (the second in sorted order; --positive chooses)"
+        why = " (the second in sorted order; `positive` chooses)"
     return f"labels {a}/{b}: {pos} is +1{why}, {neg} is -1"

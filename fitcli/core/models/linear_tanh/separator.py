@@ -1,5 +1,5 @@
 """The separator family of linear-tanh: every activation/loss pair, per point, and the
-kernel that sums them (MATH.md s.1).
+kernel that sums them (docs/math.md s.1).
 
 A point's score z (the tutorial's z = k x + b - y, or w1 x + w2 y + w0) and its label
 l in {+1, -1} (t = (l + 1)/2 in {0, 1}) give the loss L(z, l):
@@ -20,12 +20,9 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..activations import dsigmoid, dtanh, sigmoid, softplus
-from .base import Kernel
-
-ACTIVATIONS = ("tanh", "sigmoid")
-LOSSES = ("squared", "cross-entropy")
-FORMS = ("tutorial", "general")
+from ...activations import dsigmoid, dtanh, sigmoid, softplus
+from ...objective import COST, GRADIENT, NORMAL, Kernel
+from . import ACTIVATIONS, FORMS, LOSSES  # noqa: E402  (the card's choices)
 
 
 class Terms(NamedTuple):
@@ -112,29 +109,35 @@ class SeparatorKernel(Kernel):
         z = params @ self.D[:, s:e]
         return z if self.offset is None else z + self.offset[s:e]
 
-    def _cost(self, params):
-        total = 0.0
-        for s, e in self.chunks():
-            total += float(np.sum(self.losses(self._scores(params, s, e), self.l[s:e])))
-        return total / self.n
-
-    def _pass(self, params, hessian: bool):
+    def sums(self, params, level):
+        """(sum L) for the cost, then sum L' D (p,) for the gradient, then
+        sum curvature D D^T (p, p) for the matrix."""
         p = len(params)
-        total, g, H = 0.0, np.zeros(p), np.zeros((p, p))
+        if level == COST:
+            total = 0.0
+            for s, e in self.chunks():
+                total += float(np.sum(self.losses(self._scores(params, s, e), self.l[s:e])))
+            return np.array([total])
+        out = np.zeros(1 + p + (p * p if level == NORMAL else 0))
+        g, H, total = out[1 : 1 + p], out[1 + p :].reshape(-1, p), 0.0
         for s, e in self.chunks():
             t = self.terms(self._scores(params, s, e), self.l[s:e])
             D = self.D[:, s:e]
             total += float(np.sum(t.loss))
             g += D @ t.dloss
-            if hessian:
+            if level == NORMAL:
                 H += (D * t.curvature) @ D.T
-        return total / self.n, g / self.n, H / self.n
+        out[0] = total
+        return out
 
-    def _cost_grad(self, params):
-        return self._pass(params, False)[:2]
-
-    def _normal(self, params):
-        return self._pass(params, True)
+    def finish(self, total, n, level):
+        if level == COST:
+            return float(total[0]) / n
+        p = self.D.shape[0]
+        grad = total[1 : 1 + p] / n
+        if level == GRADIENT:
+            return float(total[0]) / n, grad
+        return float(total[0]) / n, grad, total[1 + p :].reshape(p, p) / n
 
 
 __all__ = ["ACTIVATIONS", "FORMS", "LOSSES", "SeparatorKernel", "Terms", "log_loss", "losses",

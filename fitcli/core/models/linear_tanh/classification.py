@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from .activations import sigmoid
-from .models.separator import log_loss, losses
+from ...activations import sigmoid
+from .separator import log_loss, losses
 
 FIRST = 10  # misclassified rows listed in the report
 STEEP = 1e6  # |slope| in standardised units beyond which a tutorial line is vertical
@@ -175,15 +175,15 @@ def _tutorial_verdict(model, params, data, cost):
     if slope > STEEP or (limit["loss"] < cost and slope > STEEP_LIMIT):
         vertical, degenerate = limit, (
             f"the best separator is vertical ({where}; loss {limit['loss']:.6g} in the limit): "
-            "y = k x + b cannot express it; use the general form (--form general)")
+            "y = k x + b cannot express it; use the general form (`form='general'`)")
     elif limit["loss"] < cost:
         warnings.append(
             f"a vertical line ({where}) has a lower loss in the limit ({limit['loss']:.6g}) "
             f"than the line found ({cost:.6g}), which is therefore not the best: try several "
-            "starts (--init auto) or the general form (--form general)")
+            "starts (`init='auto'`) or the general form (`form='general'`)")
     if _above(x, y, l):
         warnings.append(
             "the +1 class lies mostly above the other (least squares of the labels on x "
             "and y says so), but in the tutorial form +1 lies below the line: pick the "
-            "other class with --positive, or use --form general")
+            "other class with `positive`, or use `form='general'`")
     return vertical, degenerate, warnings

@@ -1,4 +1,4 @@
-"""ratio2d: an affine map of 2D points seen only through the ratio nx/ny (MATH.md s.2).
+"""ratio2d's model: an affine map of 2D points seen only through the ratio nx/ny (docs/math.md s.2).
 
     nx = a x + b y + t1,   ny = c x + d y + t2,   r_hat = nx / ny
     loss_i = (r_hat - l)^2
@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..normalize import DegenerateDataError, affine_1d, planar_rank, similarity_xy
-from .base import Frame, Kernel, Model, dlt_solution, unit
+from ... import camera
+from ...manifold import Sphere, unit
+from ...normalize import DegenerateDataError, affine_1d, planar_rank, similarity_xy
+from ...objective import CHUNK, COST, GRADIENT, MOMENTS, NORMAL, Kernel
+from ...samples import Synthetic, pick_outliers
+from ..base import Frame, Model, dlt_solution, identity_frame
+from . import CARD
 
 PARAM_NAMES = ("a", "b", "t1", "c", "d", "t2")
 _PAIRS = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
@@ -73,7 +78,7 @@ class Ratio2dKernel(Kernel):
         super().__init__(len(x))
         self.x, self.y = np.ascontiguousarray(x), np.ascontiguousarray(y)
         self.l = np.ascontiguousarray(l)
-        m = min(self.n, 8192)
+        m = min(self.n, CHUNK)
         self._D = np.empty((6, m))
         self._D[2] = 1.0
         self._held = (0, 0, 0)  # (s, e, rows) of the D rows the buffer holds
@@ -103,13 +108,28 @@ class Ratio2dKernel(Kernel):
         np.subtract(N[0], self.l[s:e], out=r)
         return N[0], inv, r
 
-    def _cost(self, params):
+    def sums(self, params, level):
+        """(SS) for the cost; (SS, G (2, 3)) for the gradient; (SS, the 5 x 6 weighted
+        moments) for the Gauss-Newton matrix; (the DLT's 3 x 6) for the start."""
+        if level == MOMENTS:
+            return self._moments()
         theta, total = params.reshape(2, 3), 0.0
+        out = np.zeros(7) if level == GRADIENT else np.empty(31 if level == NORMAL else 1)
         with np.errstate(all="ignore"):
             for s, e in self.chunks():
-                r = self._residual_chunk(theta, s, e)[2]
+                rows = 6 if level == NORMAL else 3
+                rh, inv, r = self._residual_chunk(theta, s, e, rows)
                 total += r @ r
-        return total / self.n
+                if level == GRADIENT:
+                    out[1:].reshape(2, 3)[...] += self._weights(rh, inv, r, 2) @ self._D[0:3, : e - s].T
+                elif level == NORMAL:
+                    W, D, S = self._weights(rh, inv, r, 5), self._D[:, : e - s], out[1:].reshape(5, 6)
+                    if s == 0:
+                        np.matmul(W, D.T, out=S)
+                    else:
+                        S += W @ D.T
+        out[0] = total
+        return out
 
     def _weights(self, rh, inv, r, rows):
         """r -> r/ny (row 0), -r r_hat/ny (row 1); rows > 2 adds the J^T J weights."""
@@ -123,49 +143,36 @@ class Ratio2dKernel(Kernel):
             np.multiply(W[3], rh, out=W[4])
         return W[:rows]
 
-    def _cost_grad(self, params):
-        theta, total, G = params.reshape(2, 3), 0.0, np.zeros((2, 3))
-        with np.errstate(all="ignore"):
-            for s, e in self.chunks():
-                rh, inv, r = self._residual_chunk(theta, s, e)
-                total += r @ r
-                G += self._weights(rh, inv, r, 2) @ self._D[0:3, : e - s].T
-        return total / self.n, (2.0 / self.n) * G.ravel()
-
-    def _normal(self, params):
-        theta, total, S = params.reshape(2, 3), 0.0, np.empty((5, 6))
-        with np.errstate(all="ignore"):
-            for s, e in self.chunks():
-                rh, inv, r = self._residual_chunk(theta, s, e, 6)
-                total += r @ r
-                W, D = self._weights(rh, inv, r, 5), self._D[:, : e - s]
-                if s == 0:
-                    np.matmul(W, D.T, out=S)
-                else:
-                    S += W @ D.T
-        S *= 2.0 / self.n
-        return total / self.n, S[0:2, 0:3].ravel(), _gram(S[2:5].ravel())
-
-    def moments(self) -> np.ndarray:
-        """The DLT's 6x6 A^T A for rows [-q, l q] (MATH.md s.2), in one pass."""
-        S = np.zeros((3, 6))
+    def _moments(self) -> np.ndarray:
+        """The DLT's weighted moments (3, 6) for rows [-q, l q] (docs/math.md s.2)."""
+        out = np.zeros(18)
+        S = out.reshape(3, 6)
         for s, e in self.chunks():
             l, w = self.l[s:e], self._W[0:3, : e - s]
             w[0], w[1] = 1.0, l
             np.multiply(l, l, out=w[2])
             S += w @ self._design(s, e, 6).T
-        return _gram(S.ravel())
+        return out
+
+    def finish(self, total, n, level):
+        if level == COST:
+            return total[0] / n
+        if level == GRADIENT:
+            return total[0] / n, (2.0 / n) * total[1:]
+        if level == MOMENTS:
+            return _gram(total)
+        S = total[1:].reshape(5, 6) * (2.0 / n)
+        return total[0] / n, S[0:2, 0:3].ravel(), _gram(S[2:5].ravel())
 
 
 class Ratio2d(Model):
-    name = "ratio2d"
+    card = CARD
     param_names = PARAM_NAMES
-    columns = ("x", "y", "ratio")
     n_targets = 1
     min_points = 5
     min_points_why = "each point gives 1 equation for the 5 degrees of freedom of the map"
-    gauge = True
-    inits = ("dlt", "identity", "random")
+    manifold = Sphere(6)
+    loss_label = "mean squared point error"
 
     def residuals(self, params, x, y, l):
         return residuals(params, x, y, l)
@@ -179,7 +186,7 @@ class Ratio2d(Model):
     def frame(self, data, normalize, **options):
         x, y, l = data
         if not normalize:
-            return Frame(data, to_original=lambda p: p)
+            return identity_frame(data, 6)
         T, xn, yn = similarity_xy(x, y, "points (x, y)")
         T1, ln = affine_1d(l, "ratios")
         T1_inv = np.array([[1.0 / T1[0, 0], -T1[0, 1] / T1[0, 0]], [0.0, 1.0]])
@@ -187,7 +194,8 @@ class Ratio2d(Model):
         def to_original(p):
             return (T1_inv @ p.reshape(2, 3) @ T).ravel()
 
-        return Frame((xn, yn, ln), to_original, cost_scale=T1_inv[0, 0] ** 2)
+        return Frame((xn, yn, ln), to_original, np.kron(T1_inv, T.T), np.zeros(6),
+                     cost_scale=T1_inv[0, 0] ** 2)
 
     def check(self, data):
         super().check(data)
@@ -230,6 +238,30 @@ class Ratio2d(Model):
         """{"ratio": nx / ny} (n,); inf where ny = 0."""
         with np.errstate(divide="ignore", invalid="ignore"):
             return {"ratio": predict(params, inputs[:, 0], inputs[:, 1])}
+
+    def synthesize(self, rng, n=200, noise=0.5, outliers=0.0, focal=1500.0, width=1920.0,
+                   height=1080.0, distance=5.0, size=3.0, offset=0.0) -> Synthetic:
+        """Points (x, y) on a plane target, ratio = the pixel column u of their image: one
+        row of a plane homography over its third row (docs/math.md s.2)."""
+        K, R, C, M = camera.random_camera(rng, focal, width, height, distance)
+        theta = np.array([M[0, 0], M[0, 1], M[0, 3], M[2, 0], M[2, 1], M[2, 3]])
+        xy = np.empty((0, 2))
+        while len(xy) < n:
+            cand = rng.uniform(-size / 2, size / 2, (4 * n, 2))
+            u = predict(theta, cand[:, 0], cand[:, 1])
+            ok = (theta[3] * cand[:, 0] + theta[4] * cand[:, 1] + theta[5] > 0.1) & (u >= 0) & (u <= width)
+            xy = np.vstack([xy, cand[ok]])
+        x, y = xy[:n, 0] + offset, xy[:n, 1] + offset
+        shift = np.array([[1.0, 0.0, -offset], [0.0, 1.0, -offset], [0.0, 0.0, 1.0]])
+        theta = (theta.reshape(2, 3) @ shift).ravel()
+        ratio = predict(theta, x, y) + rng.normal(0.0, noise, n)
+        bad = pick_outliers(rng, n, outliers)
+        ratio[bad] = rng.uniform(0, width, int(bad.sum()))
+        params = self.canonical(theta, (x, y, ratio))
+        settings = dict(n=n, noise=noise, outliers=outliers, focal=focal, width=width,
+                        height=height, distance=distance, size=size, offset=offset)
+        return Synthetic(self.name, self.columns, np.column_stack([x, y, ratio]), params,
+                         settings, bad)
 
 
 MODEL = Ratio2d()

@@ -91,10 +91,12 @@ def diverse_best(losses, group, keep: int, period: int | None = None) -> list[in
 
 def polish(kernel, params, max_iter: int = 40):
     """A short Levenberg-Marquardt run: (params, loss)."""
-    from ..lm import levenberg_marquardt
-    from ..loop import Tolerances
+    from ...lm import levenberg_marquardt
+    from ...loop import Tolerances
+    from ...manifold import Euclidean
 
-    out = levenberg_marquardt(kernel, params, lambda p: p, False, max_iter, Tolerances(1e-9, 1e-9, 1e-9))
+    out = levenberg_marquardt(kernel, params, Euclidean(len(params)), max_iter,
+                              Tolerances(1e-9, 1e-9, 1e-9))
     return out.params, out.cost
 
 

@@ -1,4 +1,4 @@
-"""linear-tanh: a separating line y = k x + b trained through tanh (MATH.md s.1).
+"""linear-tanh: a separating line y = k x + b trained through tanh (docs/math.md s.1).
 
     z = k x + b - y,   loss_i = (tanh(z) - l)^2,   l in {+1, -1}
 
@@ -15,16 +15,28 @@ weights are all free, as in logistic regression.
 from __future__ import annotations
 
 from functools import partial
+
 import numpy as np
 
-from ..normalize import DegenerateDataError
-from .base import Frame, Kernel, Model, OptionError
+from ...manifold import Euclidean
+from ...normalize import DegenerateDataError
+from ...samples import Synthetic, pick_outliers
+from ..base import Frame, Model, OptionError, Section
+from . import CARD, OPTIONS, classification
+from .kernel import LinearTanhKernel  # noqa: F401  (public here)
 from .labels import Labels, encode_labels, label_classes  # noqa: F401  (public here)
-from .separator import ACTIVATIONS, FORMS, LOSSES, SeparatorKernel, losses, point_residuals, terms
+from .separator import (
+    ACTIVATIONS,
+    FORMS,
+    LOSSES,
+    SeparatorKernel,
+    losses,
+    point_residuals,
+    terms,
+)
 
 PARAM_NAMES = ("k", "b")
 GENERAL_NAMES = ("w1", "w2", "w0")
-
 
 def scores(params: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """z (n,) = k x + b - y."""
@@ -48,75 +60,18 @@ def jacobian(params, x, y, l):
     return np.column_stack([dz * x, dz])
 
 
-class LinearTanhKernel(Kernel):
-    """Holds D (3, n) = (x, 1, x^2): g and J^T J are one small product per chunk."""
-
-    def __init__(self, x, y, l):
-        super().__init__(len(x))
-        self.D = np.stack([x, np.ones_like(x), x * x])
-        self.y = np.ascontiguousarray(y)
-        self.l = np.ascontiguousarray(l)
-        m = min(self.n, 8192)
-        self._W = np.empty((2, m))
-        self._t = np.empty(m)
-
-    def _residual_chunk(self, params, s, e):
-        """t = tanh(z) in a buffer; returns (t, r) with r = t - l in W[0]."""
-        m = e - s
-        t, r = self._t[:m], self._W[0, :m]
-        np.multiply(params[0], self.D[0, s:e], out=t)
-        t += params[1]
-        t -= self.y[s:e]
-        np.tanh(t, out=t)
-        np.subtract(t, self.l[s:e], out=r)
-        return t, r
-
-    def _cost(self, params):
-        total = 0.0
-        for s, e in self.chunks():
-            r = self._residual_chunk(params, s, e)[1]
-            total += r @ r
-        return total / self.n
-
-    def _pass(self, params, rows):
-        total, S = 0.0, np.zeros((rows, 3))
-        for s, e in self.chunks():
-            t, r = self._residual_chunk(params, s, e)
-            W = self._W[:rows, : e - s]
-            np.multiply(t, t, out=t)
-            np.subtract(1.0, t, out=t)  # dz = 1 - tanh^2 z
-            total += r @ r
-            r *= t
-            if rows > 1:
-                np.multiply(t, t, out=W[1])
-            S += W @ self.D[:, s:e].T
-        return total / self.n, S
-
-    def _cost_grad(self, params):
-        cost, S = self._pass(params, 1)
-        return cost, (2.0 / self.n) * S[0, :2]
-
-    def _normal(self, params):
-        cost, S = self._pass(params, 2)
-        H = np.array([[S[1, 2], S[1, 0]], [S[1, 0], S[1, 1]]])
-        return cost, (2.0 / self.n) * S[0, :2], (2.0 / self.n) * H
-
-
 class LinearTanh(Model):
     """One separator variant: activation, loss, form (tutorial or general), z units and the
     label read as +1.  MODEL is the tutorial's tanh + squared loss."""
 
-    name = "linear-tanh"
     param_names = PARAM_NAMES
-    columns = ("x", "y", "label")
     text_columns = ("label",)
     n_targets = 1
     min_points = 2
     min_points_why = "one of each class"
-    gauge = False
-    inits = ("auto", "zero", "random")
+    card = CARD
     saved_options = ("z_scale", "activation", "loss_function", "form")
-    variant_options = ("activation", "loss_function", "form", "standardize", "positive")
+    view = "classes"
 
     def __init__(self, activation: str = "tanh", loss_function: str = "squared",
                  form: str = "tutorial", standardize: bool | None = None,
@@ -130,8 +85,17 @@ class LinearTanh(Model):
         self.param_names = GENERAL_NAMES if form == "general" else PARAM_NAMES
 
     @property
-    def options(self) -> dict:
-        return {k: getattr(self, k) for k in self.variant_options}
+    def settings(self) -> dict:
+        """The variant's options by name (see OPTIONS)."""
+        return {o.name: getattr(self, o.name) for o in OPTIONS}
+
+    @property
+    def manifold(self) -> Euclidean:
+        return Euclidean(len(self.param_names))
+
+    @property
+    def loss_label(self) -> str:
+        return f"mean {self.loss_function} loss through {self.activation}"
 
     @property
     def likelihood(self) -> bool:
@@ -144,12 +108,12 @@ class LinearTanh(Model):
         return self.form == "tutorial" and self.standardize is not False
 
     def variant(self, **options):
-        unknown = sorted(set(options) - set(self.options))
+        unknown = sorted(set(options) - set(self.settings))
         if unknown:
             raise ValueError(f"linear-tanh has no option {unknown[0]!r}; it takes "
-                             f"{', '.join(self.options)}")
-        merged = {**self.options, **{k: v for k, v in options.items() if v is not None}}
-        return self if merged == self.options else LinearTanh(**merged)
+                             f"{', '.join(self.settings)}")
+        merged = {**self.settings, **{k: v for k, v in options.items() if v is not None}}
+        return self if merged == self.settings else LinearTanh(**merged)
 
     def split(self, table, levels=None):
         """Labels of any two values (text ones as level indices into levels["label"])
@@ -165,8 +129,8 @@ class LinearTanh(Model):
             notes.append("tanh with cross-entropy: P(+1) = (tanh z + 1)/2, the sigmoid of 2z")
         if self.form == "general":
             if self.standardize is not None:
-                notes.append("the general form learns the scale of z: --standardize and "
-                             "--no-standardize change nothing")
+                notes.append("the general form learns the scale of z: `standardize=True` and "
+                             "`standardize=False` change nothing")
             return notes
         return notes + [z_units(self, float(np.std(y)), float(np.max(np.abs(y - np.mean(y)))))]
 
@@ -224,20 +188,24 @@ class LinearTanh(Model):
                  "activation": self.activation, "loss_function": self.loss_function, "form": self.form}
         data_int = ((x - mx) / sx, (y - my) / s, l)
         if general:
-            return Frame(data_int, partial(_general_to_original, mx, sx, my, s), notes=notes)
+            A = np.array([[1.0 / sx, 0.0, 0.0], [0.0, 1.0 / s, 0.0], [-mx / sx, -my / s, 1.0]])
+            return Frame(data_int, partial(_general_to_original, mx, sx, my, s), A, np.zeros(3),
+                         notes=notes, normalized=normalize)
 
         def to_original(p):
             k, b = p
             return np.array([s * k / sx, s * b + my - s * k * mx / sx])
 
-        return Frame(data_int, to_original, notes=notes)
+        A = np.array([[s / sx, 0.0], [-s * mx / sx, s]])
+        return Frame(data_int, to_original, A, np.array([0.0, my]), notes=notes,
+                     normalized=normalize)
 
     def start(self, kernel, data, init, rng):
         if init == "zero":
             return np.zeros(self.n_params)
         if init == "random":
             return rng.standard_normal(self.n_params)
-        from .separator_start import multistart
+        from .start import multistart
 
         return multistart(self, kernel, data, rng)
 
@@ -250,12 +218,52 @@ class LinearTanh(Model):
         fit's residual r (r^2 is the loss of act(z / z_scale), z_scale = std(y) for the
         standardised fit), and core.classify's activation, label, correct, margin,
         distance and loss."""
-        from ..classify import point_columns
-
-        cols = point_columns(self, params, data, z_scale)
+        cols = classification.point_columns(self, params, data, z_scale)
         x, y, l = data
         residual = self.residuals(np.asarray(params, float) / z_scale, x, y / z_scale, l)
         return {"z": cols.pop("z"), "label_hat": cols.pop("label_hat"), "residual": residual, **cols}
+
+    def sections(self, result, data, context):
+        """The classification report: rows named by input line, labels as the input
+        wrote them; a line the data do not determine makes the result unusable."""
+        values, levels = context.table
+        names = label_classes(values[:, 2], (levels or {}).get("label"), self.positive)[1]
+        z_scale = result.extra.get("z_scale", 1.0)
+        section = classification.report(self, result.params, data, result.cost, z_scale)
+        lines = context.lines()
+        for row in section["misclassified"]:
+            if lines is not None:
+                row["line"] = int(lines[row["row"] - 1])
+            row["label"] = names.positive if row["label"] > 0 else names.negative
+        section["labels"] = {"positive": names.positive, "negative": names.negative}
+        section["rows_are"] = "input lines" if lines is not None else "data rows (1-based)"
+        section["z_scale"], section["standardized"] = z_scale, self.standardized
+        warnings = tuple(section.pop("warnings"))
+        blocked = "the data do not determine the line" if section["degenerate"] else None
+        return [Section("classification", section, warnings, blocked, degenerate=True)]
+
+    def synthesize(self, rng, n=200, noise=0.0, outliers=0.0, k=0.5, b=1.0, gap=0.0,
+                   scale=1.0) -> Synthetic:
+        """Points around the line y = k x + b; label +1 below it.  `gap` empties a band
+        of that height (in y) around the line; `noise` blurs the boundary (sign of
+        z + N(0, noise)); `outliers` flips that fraction of labels; `scale` multiplies
+        x, y (and b)."""
+        x = np.empty(0)
+        z = np.empty(0)
+        while len(x) < n:
+            xc = rng.uniform(-5, 5, 4 * n)
+            zc = rng.uniform(-5, 5, 4 * n)
+            keep = np.abs(zc) >= gap / 2
+            x, z = np.concatenate([x, xc[keep]]), np.concatenate([z, zc[keep]])
+        x, z = x[:n], z[:n]
+        y = k * x + b - z
+        label = np.where(z + rng.normal(0.0, noise, n) * (noise > 0) >= 0, 1.0, -1.0)
+        bad = pick_outliers(rng, n, outliers)
+        label[bad] = -label[bad]
+        params = np.array([k, b * scale])
+        settings = dict(n=n, noise=noise, outliers=outliers, k=k, b=b, gap=gap, scale=scale)
+        return Synthetic(self.name, self.columns, np.column_stack([x * scale, y * scale, label]),
+                         params, settings, bad)
 
     def example(self, rng, n=12):
         x, y = rng.normal(0, 1, (2, n))
@@ -300,14 +308,14 @@ def z_units(model, sy: float, spread: float) -> str:
         why = "" if model.standardize else ", the default"
         return (f"z = k x + b - y is measured in units of std(y) = {sy:.6g}{why}: the loss is "
                 f"that of {model.activation}(z / {sy:.6g}), the same whatever y's units "
-                "(--no-standardize: the tutorial's raw z)")
-    text = "z = k x + b - y is in y's units (--no-standardize): the loss depends on them"
+                "(`standardize=False`: the tutorial's raw z)")
+    text = "z = k x + b - y is in y's units (`standardize=False`): the loss depends on them"
     if spread > 20:
         text += (f"; |z| reaches about {spread:.3g}, where {model.activation} saturates and its "
-                 "gradient vanishes (--standardize avoids this)")
+                 "gradient vanishes (`standardize=True` avoids this)")
     elif spread < 0.05:
         text += (f"; |z| stays below about {spread:.3g}, where {model.activation} is nearly "
-                 "linear (--standardize avoids this)")
+                 "linear (`standardize=True` avoids this)")
     return text
 
 
@@ -322,9 +330,9 @@ def _constant_message(sx: float, s: float, form: str = "tutorial") -> str:
         return "all x values are equal: a line y = k x + b cannot separate the points"
     if form == "general":
         return "all y values are equal: the general form cannot tell w2 from w0"
-    return "all y values are equal: standardising y is impossible (try --no-standardize)"
+    return "all y values are equal: standardising y is impossible (try `standardize=False`)"
 
 
-from .separator_start import best_start  # noqa: E402,F401  (public here)
+from .start import best_start  # noqa: E402,F401  (public here)
 
 MODEL = LinearTanh()

@@ -1,0 +1,213 @@
+"""project3d's model: a 3x4 perspective projection fitted to 3D-2D correspondences (docs/math.md s.3).
+
+    nx, ny, nz = M @ (X, Y, Z, 1),   u_hat = nx / nz,   v_hat = ny / nz
+    loss_i = (u_hat - u)^2 + (v_hat - v)^2
+
+params = M.ravel() = (a, b, c, t1, e, f, g, t2, i, j, k, t3).  Residuals are ordered
+point by point: r = (ru_0, rv_0, ru_1, rv_1, ...).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ... import camera
+from ...manifold import Sphere, unit
+from ...normalize import DegenerateDataError, moment_rank, planar_rank, similarity
+from ...samples import Synthetic, pick_outliers
+from ..base import Frame, Model, Section, identity_frame
+from . import CARD
+from .kernel import Project3dKernel, dlt  # noqa: F401  (Project3dKernel: public here)
+
+PARAM_NAMES = ("a", "b", "c", "t1", "e", "f", "g", "t2", "i", "j", "k", "t3")
+def to_homogeneous(X: np.ndarray) -> np.ndarray:
+    """(n, d) -> (n, d+1) with a trailing column of ones."""
+    return np.column_stack([X, np.ones(len(X))])
+
+
+def project_points(M: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """u_hat, v_hat (n, 2) of world points X (n, 3) under M (3, 4): a view into one
+    (n, 3) array, worked in place (fresh memory is slow to touch at a million points)."""
+    N = X @ M[:, :3].T
+    N += M[:, 3]
+    N[:, :2] /= N[:, 2:3]
+    return N[:, :2]
+
+
+def depths(M: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """nz (n,) of world points X (n, 3): positive in front of the camera."""
+    return X @ M[2, :3] + M[2, 3]
+
+
+def residuals(params: np.ndarray, X: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """r (2n,) = (u_hat_i - u_i, v_hat_i - v_i) point by point."""
+    return (project_points(params.reshape(3, 4), X) - uv).ravel()
+
+
+def jacobian(params: np.ndarray, X: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """dr/dM (2n, 12): d ru/d row1 = P/nz, d ru/d row3 = -u_hat P/nz (docs/math.md s.3)."""
+    M = params.reshape(3, 4)
+    P = to_homogeneous(X)
+    N = P @ M.T
+    Pz = P / N[:, 2:3]
+    J = np.zeros((len(X), 2, 12))
+    J[:, 0, 0:4] = Pz
+    J[:, 1, 4:8] = Pz
+    J[:, 0, 8:12] = -(N[:, 0:1] / N[:, 2:3]) * Pz
+    J[:, 1, 8:12] = -(N[:, 1:2] / N[:, 2:3]) * Pz
+    return J.reshape(-1, 12)
+
+
+class Project3d(Model):
+    card = CARD
+    param_names = PARAM_NAMES
+    n_targets = 2
+    min_points = 6
+    min_points_why = "each point gives 2 equations for the 11 degrees of freedom of M"
+    manifold = Sphere(12)
+    view = "image"
+    loss_label = "mean squared point error"
+
+    def split(self, table, levels=None):
+        return (table[:, 0:3], table[:, 3:5]), []  # views: no copy of a million-row table
+
+    def residuals(self, params, X, uv):
+        return residuals(params, X, uv)
+
+    def jacobian(self, params, X, uv):
+        return jacobian(params, X, uv)
+
+    def kernel(self, X, uv):
+        return Project3dKernel(X, uv)
+
+    def frame(self, data, normalize, **options):
+        X, uv = data
+        if not normalize:
+            return identity_frame(data, 12)
+        T, uvn = similarity(uv, "image points")
+        U, Xn = similarity(X, "world points")
+        T_inv = np.diag([1.0 / T[0, 0], 1.0 / T[0, 0], 1.0])  # T's inverse: scale, then shift
+        T_inv[:2, 2] = -T[:2, 2] / T[0, 0]
+
+        def to_original(p):
+            return (T_inv @ p.reshape(3, 4) @ U).ravel()
+
+        return Frame((Xn, uvn), to_original, np.kron(T_inv, U.T), np.zeros(12),
+                     cost_scale=1.0 / T[0, 0] ** 2)
+
+    def check(self, data):
+        super().check(data)
+        rank = moment_rank(data[0])
+        if rank < 3:
+            shape = {0: "are all the same point", 1: "lie on one line", 2: "lie on one plane"}
+            hint = " (fit a plane homography instead, e.g. ratio2d per image coordinate)"
+            raise DegenerateDataError(
+                f"the world points {shape[rank]}: a 3x4 projection is not unique for them"
+                + (hint if rank == 2 else "; they must span 3D space")
+            )
+        if planar_rank(data[1][:, 0], data[1][:, 1]) == 0:
+            raise DegenerateDataError("the image points are all the same point")
+
+    def start(self, kernel, data, init, rng):
+        if init == "identity":
+            return unit(np.eye(3, 4).ravel())
+        if init == "random":
+            return unit(rng.standard_normal(12))
+        return dlt(kernel)
+
+    def canonical(self, params, data):
+        """Scale so that |(i, j, k)| = 1 and nz > 0 for most points (nz = depth)."""
+        M = params.reshape(3, 4)
+        M = M / math.hypot(*M[2, :3])
+        if np.count_nonzero(depths(M, data[0]) > 0) * 2 < len(data[0]):
+            M = -M
+        return M.ravel()
+
+    def describe(self, params):
+        return {
+            "matrix": params.reshape(3, 4),
+            "normalization": "|(i, j, k)| = 1, nz > 0 for most points (nz = depth)",
+        }
+
+    def canonical_jacobian(self, params):
+        """d (x / |(x_8, x_9, x_10)|) / dx: the |(i, j, k)| = 1 normalisation."""
+        e = np.zeros(12)
+        e[8:11] = params[8:11]
+        norm = math.hypot(*e)
+        return (np.eye(12) - np.outer(params / norm, e / norm)) / norm  # norm**3 overflows
+
+    def depths(self, params, data):
+        return depths(params.reshape(3, 4), data[0])
+
+    def derived(self, params, factor):
+        """The camera K [R | -R C] with standard errors propagated from `factor`."""
+        try:
+            described = camera.describe(params.reshape(3, 4), factor)
+        except np.linalg.LinAlgError:  # a singular left 3x3 block: no camera to describe
+            return []
+        return [Section("camera", described, tuple(described["warnings"]))]
+
+    def point_table(self, params, data, **notes):
+        X, uv = data
+        M = params.reshape(3, 4)
+        uv_hat = project_points(M, X)
+        r = uv_hat - uv
+        return {"u_hat": uv_hat[:, 0], "v_hat": uv_hat[:, 1], "ru": r[:, 0], "rv": r[:, 1],
+                "error": np.hypot(r[:, 0], r[:, 1]), "depth": depths(M, X)}
+
+    def example(self, rng, n=12):
+        X = rng.uniform(-1, 1, (n, 3)) + [0.0, 0.0, 4.0]
+        M = np.hstack([np.diag([2.0, 2.0, 1.0]), rng.normal(0, 0.1, (3, 1))])
+        M[:, :3] += rng.normal(0, 0.1, (3, 3))
+        uv = project_points(M, X) + rng.normal(0, 0.05, (n, 2))
+        return (X, uv), M.ravel() + rng.normal(0, 0.05, 12)
+
+    def predict(self, params, inputs, **options):
+        """u, v (n,) of world points inputs (n, 3), and depth nz / |(i, j, k)| (n,)."""
+        M = params.reshape(3, 4)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            uv = project_points(M, inputs)
+        depth = depths(M, inputs) / math.hypot(*M[2, :3])
+        return {"u": uv[:, 0], "v": uv[:, 1], "depth": depth}
+
+    def evaluate(self, params, table, **options):
+        """Mean loss, RMS reprojection distance (rmse), RMS per coordinate, the largest
+        distance and the number of points at or behind the camera (depth <= 0)."""
+        out = self.predict(params, table[:, 0:3])
+        du, dv = out["u"] - table[:, 3], out["v"] - table[:, 4]
+        with np.errstate(over="ignore", invalid="ignore"):
+            d2 = du * du + dv * dv
+            return {"loss": float(d2.mean()), "rmse": float(np.sqrt(d2.mean())),
+                    "rms_u": float(np.sqrt(np.mean(du * du))), "rms_v": float(np.sqrt(np.mean(dv * dv))),
+                    "max_error": float(np.sqrt(d2.max())), "behind_camera": int(np.sum(~(out["depth"] > 0)))}
+
+    def synthesize(self, rng, n=200, noise=0.5, outliers=0.0, focal=1500.0, width=1920.0,
+                   height=1080.0, distance=5.0, size=3.0, offset=0.0) -> Synthetic:
+        """World points in a cube of side `size` (metres) around the origin, seen by a
+        camera `distance` away; pixel noise `noise` (sigma per coordinate); `offset`
+        shifts the world frame (survey coordinates)."""
+        K, R, C, M = camera.random_camera(rng, focal, width, height, distance)
+        X = np.empty((0, 3))
+        while len(X) < n:  # keep points that land in the image, in front of the camera
+            cand = rng.uniform(-size / 2, size / 2, (4 * n, 3))
+            uv = project_points(M, cand)
+            ok = (depths(M, cand) > 0.1) & np.all((uv >= 0) & (uv <= [width, height]), axis=1)
+            X = np.vstack([X, cand[ok]])
+        X = X[:n]
+        uv = project_points(M, X) + rng.normal(0.0, noise, (n, 2))
+        bad = pick_outliers(rng, n, outliers)
+        uv[bad] = rng.uniform([0, 0], [width, height], (int(bad.sum()), 2))
+        shift = np.eye(4)
+        shift[:3, 3] = -offset
+        M = M @ shift
+        X = X + offset
+        params = self.canonical(M.ravel(), (X, uv))
+        settings = dict(n=n, noise=noise, outliers=outliers, focal=focal, width=width,
+                        height=height, distance=distance, size=size, offset=offset, K=K, R=R,
+                        C=C + offset)
+        return Synthetic(self.name, self.columns, np.column_stack([X, uv]), params, settings, bad)
+
+
+MODEL = Project3d()
