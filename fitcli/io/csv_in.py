@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 from .text_columns import arrow_text, encode_tokens, row_lines, unquote
 
 FAST_MIN_BYTES = 1 << 16  # below this the careful pass is fast enough on its own
