@@ -1,4 +1,5 @@
-"""--plot FILE: the loss curve and the picture of the fit a person wants, per model.
+"""The plot of a fit: the loss curve and the picture of the fit a person wants, by the
+kind of view of the model (Model.view).
 
 matplotlib is an optional extra (pip install 'fitcli[plot]') and is imported only here,
 only when a plot is asked for.  Figures are drawn with the object API (no pyplot state)
@@ -24,23 +25,24 @@ def available() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
 
 
-def render(model: str, data: tuple[np.ndarray, ...], params: np.ndarray, history, columns: dict,
-           inlier: np.ndarray | None, fmt: str = "png", loss_label: str = "mean loss per point") -> bytes:
-    """The figure as `fmt` bytes: the loss per iteration (log scale) beside the model's view.
+def render(report, data: tuple[np.ndarray, ...], fmt: str = "png") -> bytes:
+    """The figure of a fit's report (report.Report) as `fmt` bytes: the loss per
+    iteration (log scale) beside the view of the model's kind (Model.view).
 
     Args:
         data: the model's data tuple in the input's units.
-        columns: the model's point_table (u_hat, depth, label_hat, ...).
-        inlier: (n,) bool or None (no threshold: nothing marked as outlier).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from .record import loss_label
+
+    model, result = report.model, report.result
     fig = Figure(figsize=(13, 6), layout="constrained")
     FigureCanvasAgg(fig)
     grid = fig.add_gridspec(1, 2, width_ratios=[1, 1.6])
-    _loss_curve(fig.add_subplot(grid[0]), history, loss_label)
-    VIEWS[model](fig, grid[1], data, params, columns, inlier)
+    _loss_curve(fig.add_subplot(grid[0]), result.history, loss_label(model, report.request.robust))
+    VIEWS[model.view](fig, grid[1], data, report)
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, dpi=110)
     return buffer.getvalue()
@@ -76,10 +78,12 @@ def _shown(mask: np.ndarray, rng=np.random.default_rng(0)) -> np.ndarray:
     return index if len(index) <= MAX_SHOWN else np.sort(rng.choice(index, MAX_SHOWN, replace=False))
 
 
-def _linear_tanh(fig, spec, data, params, columns, inlier) -> None:
+def _classes(fig, spec, data, report) -> None:
+    """Two classes of points and the line between them (the classification's line)."""
     ax = fig.add_subplot(spec)
     x, y, l = data
-    line = _separator_line(params)
+    columns = report.columns
+    line = report.section("classification").content["line"]
     wrong = columns["label_hat"] != l
     for label, colour in ((1.0, "tab:blue"), (-1.0, "tab:orange")):
         i = _shown(l == label)
@@ -95,24 +99,19 @@ def _linear_tanh(fig, spec, data, params, columns, inlier) -> None:
         ax.plot(xs, k * xs + b, "k-", lw=1.5, label=f"y = {k:.4g} x + {b:.4g}")
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.set_title(f"linear-tanh: +1 lies {side} the line" if k is not None else
-                 f"linear-tanh: +1 lies to the {side} of the line")
+    name = report.model.name
+    ax.set_title(f"{name}: +1 lies {side} the line" if k is not None else
+                 f"{name}: +1 lies to the {side} of the line")
     _legend(ax)
 
 
-def _separator_line(params) -> dict:
-    """core.classify.line of (k, b) (the tutorial form) or (w1, w2, w0) (the general form)."""
-    from .core.classify import line
-    from .core.models import MODELS
-
-    form = "general" if len(params) == 3 else "tutorial"
-    return line(MODELS["linear-tanh"].variant(form=form), params)
-
-
-def _ratio2d(fig, spec, data, params, columns, inlier) -> None:
+def _scalar(fig, spec, data, report) -> None:
+    """One target: observed against predicted, and the residual."""
+    columns, inlier = report.columns, report.inlier
     top, bottom = spec.subgridspec(2, 1, height_ratios=[2, 1])
     ax, res = fig.add_subplot(top), fig.add_subplot(bottom)
-    observed, predicted = data[2], columns["ratio_hat"]
+    target = report.model.columns[-1]
+    observed, predicted = data[-1], columns[f"{target}_hat"]
     good = np.ones(len(observed), bool) if inlier is None else inlier
     for axis, y in ((ax, predicted), (res, predicted - observed)):
         i = _shown(good)
@@ -126,10 +125,10 @@ def _ratio2d(fig, spec, data, params, columns, inlier) -> None:
     res.axhline(0.0, color="k", lw=1)
     if not good.all():  # keep the inliers' residuals readable
         res.set_ylim(*_padded((predicted - observed)[good], 0.3))
-    ax.set_ylabel("predicted ratio nx / ny")
-    res.set_xlabel("observed ratio")
+    ax.set_ylabel(f"predicted {target}")
+    res.set_xlabel(f"observed {target}")
     res.set_ylabel("predicted - observed")
-    ax.set_title("ratio2d: observed against predicted, and the residual")
+    ax.set_title(f"{report.model.name}: observed against predicted, and the residual")
     ax.legend(loc="best", fontsize=8)
 
 
@@ -141,7 +140,9 @@ def nice_scale(want: float) -> float:
     return max(m * power for m in (1.0, 2.0, 5.0) if m * power <= want * (1 + 1e-12))
 
 
-def _project3d(fig, spec, data, params, columns, inlier) -> None:
+def _image(fig, spec, data, report) -> None:
+    """Image points, their reprojections and the residual vectors."""
+    columns, inlier = report.columns, report.inlier
     ax = fig.add_subplot(spec)
     uv = data[1]
     uv_hat = np.column_stack([columns["u_hat"], columns["v_hat"]])
@@ -170,7 +171,7 @@ def _project3d(fig, spec, data, params, columns, inlier) -> None:
     ax.set_xlim(*_padded(uv[:, 0]))
     ax.set_ylim(*_padded(uv[:, 1])[::-1])  # image rows grow downwards
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title(f"project3d: image points, residuals drawn {scale:g} times longer")
+    ax.set_title(f"{report.model.name}: image points, residuals drawn {scale:g} times longer")
     _legend(ax)
 
 
@@ -187,4 +188,4 @@ def _mark(ax, uv, mask, marker, colour, label) -> None:
                    edgecolors=colour, linewidths=1.2, label=f"{label} ({int(mask.sum())})")
 
 
-VIEWS: dict[str, Any] = {"linear-tanh": _linear_tanh, "ratio2d": _ratio2d, "project3d": _project3d}
+VIEWS: dict[str, Any] = {"classes": _classes, "scalar": _scalar, "image": _image}

@@ -10,7 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UsageError
+from ..core.diagnostics import fitted_residuals
+from ..io.atomic import save
+from ..io.csv_out import format_csv
 
 
 def input_lines(table) -> Any:
@@ -47,14 +49,13 @@ class Rows:
         return (index + 1 if self.numbers is None else self.numbers[index]).tolist()
 
 
-def write_residuals(path, model, result, data, columns, sigma, inlier, rows, options) -> None:
+def write_residuals(path: str, report, data) -> None:
     """CSV: line (or row), the model's point columns (Model.point_table), standardized
     (residual / sigma, or point error / sigma with two targets), inlier (1 or 0; 1 for
-    every point when no threshold was given)."""
-    from .commands.synth import format_csv
-    from .core.diagnostics import fitted_residuals
-
-    r = fitted_residuals(model, result.params, data, **options)
+    every point when no threshold was given).  `report`: the fit's report.Report."""
+    model, columns, inlier = report.model, report.columns, report.inlier
+    sigma, rows = report.diagnostics.figures["sigma"], report.rows
+    r = fitted_residuals(model, report.result.params, data)
     n = len(r)
     with np.errstate(divide="ignore", invalid="ignore"):  # sigma 0: exact data
         standardized = (r[:, 0] if r.shape[1] == 1 else np.sqrt(np.sum(r**2, axis=1))) / sigma
@@ -66,14 +67,4 @@ def write_residuals(path, model, result, data, columns, sigma, inlier, rows, opt
             table["standardized"] = standardized
     table["inlier"] = np.ones(n) if inlier is None else inlier.astype(float)
     values = np.column_stack([np.asarray(v, float) for v in table.values()])
-    write(path, "--residuals", format_csv(list(table), values))
-
-
-def write(path: str, flag: str, content: str | bytes) -> None:
-    """write_atomic, with an OSError turned into a one-line usage error naming the flag."""
-    from .modelfile import write_atomic
-
-    try:
-        write_atomic(path, content)
-    except OSError as exc:
-        raise UsageError(f"{flag} {path}: cannot write ({exc.strerror or exc})") from None
+    save(path, format_csv(list(table), values), "`residuals`")
