@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from dataclasses import dataclass
+from typing import Optional
 
 import typer
 
-from ..cli import _column_list, app, reported_errors
-from ..errors import EXIT_GRADCHECK, DataError, DegenerateError
-from .synth import ModelKind
+from ..errors import EXIT_GRADCHECK
+from ..report import console
+from .options import argument, column_list, command, kind_declaration, learn, option
+from .shared import about, reported_errors
 
-FORM_LABELS = {
-    "cost_grad": "kernel gradient (gd, momentum, adam)",
-    "normal": "kernel Gauss-Newton pass (lm)",
-    "jacobian": "2 J^T r / n from residuals() and jacobian()",
-}
-
-
-@app.command("gradcheck", short_help="Check the hand-derived gradients against central differences")
-def gradcheck(
-    kind: Annotated[ModelKind, typer.Argument(metavar="KIND", help="linear-tanh, ratio2d or project3d.")],
-    file: Annotated[Optional[str], typer.Argument(
-        metavar="FILE", show_default=False,
-        help="CSV of points as for the fit (- reads standard input); without it, synthetic "
-        "data from fitcli synth KIND --n N --seed SEED.")] = None,
-    columns: Annotated[Optional[str], typer.Option(
-        metavar="NAMES", show_default=False, help="File columns to read, as for the fit.")] = None,
-    n: Annotated[int, typer.Option("--n", min=1, help="Synthetic points (without FILE).")] = 50,
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic data and the random points.")] = 0,
-    points: Annotated[int, typer.Option(min=0, help="Random points checked besides the start.")] = 3,
-    tol: Annotated[float, typer.Option(min=0.0, help="Largest relative error accepted.")] = 1e-6,
-    normalize: Annotated[bool, typer.Option(
-        "--normalize/--no-normalize",
-        help="Check in the fit's normalised coordinates (as the optimiser sees them) or in "
-        "the input's units.")] = True,
-    json_output: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table; the exit code says it.")] = False,
-    debug: Annotated[bool, typer.Option(
-        "--debug", help="Show the full traceback of an unexpected error.")] = False,
-) -> None:
-    """Compare the hand-derived gradient of the mean loss with central differences.
+DOC = """Compare the hand-derived gradient of the mean loss with central differences.
 
     At the fit's starting point and at --points random points near it, each partial
     derivative from the model's kernel (and from its Levenberg-Marquardt pass and its
@@ -47,82 +20,78 @@ def gradcheck(
     parameter; exits 6 if any relative error exceeds --tol by more than the finite
     differences' own error.
     """
-    with reported_errors(debug):
-        from .. import report
-        from ..core import MODELS
-        from ..core.check import check_gradients
-        from ..core.normalize import DegenerateDataError
 
-        model = MODELS[kind.value]
-        source, data = _data(kind.value, file, columns, n, seed, quiet)
-        try:
-            result = check_gradients(model, data, points=points, seed=seed, tol=tol, normalize=normalize)
-        except DegenerateDataError as exc:
-            raise DegenerateError(f"{source}: {exc}") from None
-        if json_output:
-            report.write_json({"input": source, **result.to_dict()})
-        elif not quiet:
-            report.print_tables(tables(result, source))
+
+@dataclass(frozen=True)
+class GradcheckOptions:
+    """The options of `fitcli gradcheck`."""
+
+    kind: str = argument("KIND", "linear-tanh, ratio2d or project3d.")
+    file: Optional[str] = argument(
+        "FILE", "CSV of points as for the fit (- reads standard input); without it, synthetic "
+        "data from fitcli synth KIND --n N --seed SEED.", default=None)
+    columns: Optional[str] = option(None, metavar="NAMES", show_default=False,
+                                    help="File columns to read, as for the fit.")
+    n: int = option(50, "--n", min=1, help="Synthetic points (without FILE).")
+    seed: int = option(0, help="Seed of the synthetic data and the random points.")
+    points: int = option(3, min=0, help="Random points checked besides the start.")
+    tol: float = option(1e-6, min=0.0, help="Largest relative error accepted.")
+    normalize: bool = option(
+        True, "--normalize/--no-normalize",
+        help="Check in the fit's normalised coordinates (as the optimiser sees them) or in "
+        "the input's units.")
+    json_output: bool = option(False, "--json", help="One JSON object on stdout.")
+    quiet: bool = option(False, "--quiet", "-q", help="No table; the exit code says it.")
+    debug: bool = option(False, "--debug", help="Show the full traceback of an unexpected error.")
+
+
+learn(GradcheckOptions)
+
+
+def register(app: typer.Typer, cards) -> None:
+    function = command(GradcheckOptions, lambda **v: gradcheck(GradcheckOptions(**v)), DOC,
+                       kind_declaration(list(cards)), name="gradcheck")
+    app.command("gradcheck", short_help="Check the hand-derived gradients against central "
+                "differences")(function)
+
+
+def gradcheck(o: GradcheckOptions) -> None:
+    with reported_errors(o.debug):
+        from ..core.check import check_gradients
+        from ..core.models import MODELS
+        from ..report.tables import GRADCHECK_FORMS, gradcheck_tables
+
+        model = MODELS[o.kind]
+        source, data = _data(model, o)
+        with about(source, None):
+            result = check_gradients(model, data, points=o.points, seed=o.seed, tol=o.tol,
+                                     normalize=o.normalize)
+        if o.json_output:
+            console.write_json({"input": source, **result.to_dict()})
+        elif not o.quiet:
+            console.print_tables(gradcheck_tables(result, source))
         failed = result.failed()
         if failed:
-            worst = max(result.worst_counted(f) for f in FORM_LABELS)
-            report.error(f"gradient check failed for {', '.join(failed)} (largest relative error "
-                         f"{worst:.2g} > --tol {tol:g})")
+            worst = max(result.worst_counted(f) for f in GRADCHECK_FORMS)
+            console.error(f"gradient check failed for {', '.join(failed)} (largest relative error "
+                          f"{worst:.2g} > --tol {o.tol:g})")
             raise typer.Exit(EXIT_GRADCHECK)
 
 
-def _data(kind: str, file: str | None, columns: str | None, n: int, seed: int, quiet: bool):
+def _data(model, o: GradcheckOptions):
     """(source name, the model's data tuple) from FILE or from the synthetic generator."""
-    from .. import report
-    from ..core import MODELS
-    from ..core.normalize import DegenerateDataError
-
-    model = MODELS[kind]
-    if file is None:
+    if o.file is None:
         from ..core.synth import synthesize
 
-        source = f"synthetic (fitcli synth {kind} --n {n} --seed {seed})"
-        table = synthesize(kind, seed=seed, n=n).table
+        source = f"synthetic (fitcli synth {model.name} --n {o.n} --seed {o.seed})"
+        values = synthesize(model.name, seed=o.seed, n=o.n).table
     else:
-        from ..data import read_table
+        from ..io.csv_in import read_table
 
-        loaded = read_table(file, model.columns, model=kind, rename=_column_list(columns))
-        source, table = loaded.source, loaded.values
-    try:
-        data, notes = model.split(table)
-    except DegenerateDataError as exc:
-        raise DegenerateError(f"{source}: {exc}") from None
-    except ValueError as exc:
-        raise DataError(f"{source}: {exc}") from None
+        table = read_table(o.file, model.columns, model=model.name, rename=column_list(o.columns))
+        source, values = table.source, table.values
+    with about(source):
+        data, notes = model.split(values)
     for text in notes:
-        report.note(text, quiet)
+        console.note(text, o.quiet)
     return source, data
-
-
-def tables(result, source: str):
-    """The per-parameter table and the summary of the three forms."""
-    from rich.table import Table
-
-    from .. import report
-
-    start, tol, randoms = result.points[0], result.tol, len(result.points) - 1
-    note = ("* above --tol, but within the finite differences' own error (e.g. a gradient "
-            "that vanishes where the start fits the data)") if result.excused() else None
-    main = Table(title=f"{result.model}: gradient of the mean loss at the start point (random: "
-                 f"the worst relative error at {randoms} random points); data {source}; "
-                 f"coordinates {result.coordinates}",
-                 title_justify="left", caption=note, caption_justify="left")
-    for name in ("parameter", "analytic", "numeric", "rel. error", "random", "result"):
-        main.add_column(name, justify="left" if name in ("parameter", "result") else "right")
-    worst_random = result.worst(start=1) if randoms else None
-    failed = set(result.failed())
-    for j, name in enumerate(result.param_names):
-        worst_all = max(float(result.worst(f)[j]) for f in FORM_LABELS)
-        verdict = "FAIL" if name in failed else ("ok*" if worst_all > tol else "ok")
-        main.add_row(name, f"{start.analytic['cost_grad'][j]:.7g}", f"{start.numeric[j]:.7g}",
-                     f"{start.rel_errors('cost_grad')[j]:.1e}",
-                     "-" if worst_random is None else f"{worst_random[j]:.1e}", verdict)
-    rows = [(FORM_LABELS[f], f"{result.worst_counted(f):.1e}") for f in FORM_LABELS]
-    rows.append(("result", "FAILED: " + ", ".join(result.failed()) if failed else "passed"))
-    summary = report.figures_table(f"largest relative error, all points (--tol {tol:g})", rows)
-    return [main, summary]

@@ -7,94 +7,105 @@ as JSON.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import typer
 
-from ..cli import _column_list, app, reported_errors
 from ..errors import DataError, ModelFileError, UsageError
+from ..report import console
+from .options import argument, column_list, command, learn, option
+from .shared import about, reported_errors
 
 LABELS = {
     "n_points": "points", "loss": "loss (mean per point)", "rmse": "RMS error",
     "rms_u": "RMS error in u", "rms_v": "RMS error in v", "max_error": "largest error",
     "behind_camera": "points at or behind the camera", "accuracy": "accuracy",
 }
-
-
-@app.command("predict", short_help="Apply a saved model to new points (CSV on stdout)")
-def predict(
-    model_file: Annotated[str, typer.Argument(
-        metavar="MODEL.json", show_default=False,
-        help="A model saved by a fit's -o, or by synth --truth; - reads standard input.")],
-    file: Annotated[str, typer.Argument(
-        metavar="FILE", show_default=False,
-        help="CSV of points with the model's input columns (project3d: X, Y, Z; ratio2d and "
-        "linear-tanh: x, y); with the targets too, the error on them is reported.  "
-        "- reads standard input.")],
-    output: Annotated[Optional[str], typer.Option(
-        "--output", "-o", metavar="FILE", show_default=False,
-        help="Write the predictions here (atomically) instead of stdout.")] = None,
-    columns: Annotated[Optional[str], typer.Option(
-        metavar="NAMES", show_default=False,
-        help="File columns to read: the inputs, or the inputs and the targets.")] = None,
-    with_inputs: Annotated[bool, typer.Option(
-        "--with-inputs", help="Repeat the input columns before the predictions.")] = False,
-    metrics: Annotated[Optional[str], typer.Option(
-        metavar="FILE", show_default=False,
-        help="Write the error measures as JSON here (- for stdout, with -o FILE).")] = None,
-    quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="No error measures on stderr; errors still go there.")] = False,
-    debug: Annotated[bool, typer.Option(
-        "--debug", help="Show the full traceback of an unexpected error.")] = False,
-) -> None:
-    """Apply a saved model to new points and write the predictions as CSV.
+DOC = """Apply a saved model to new points and write the predictions as CSV.
 
     Output columns: project3d -> u, v, depth (along the optical axis, world units);
     ratio2d -> ratio; linear-tanh -> label (+1/-1) and z = k x + b - y.  If FILE also
     has the targets (u, v / ratio / label), the error measures on them go to stderr:
     predict on held-out points is an evaluation of the fit.
     """
-    with reported_errors(debug):
-        _check_streams(model_file, file, output, metrics)
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    """The options of `fitcli predict`."""
+
+    model_file: str = argument("MODEL.json", "A model saved by a fit's -o, or by synth --truth; "
+                               "- reads standard input.")
+    file: str = argument(
+        "FILE", "CSV of points with the model's input columns (project3d: X, Y, Z; ratio2d and "
+        "linear-tanh: x, y); with the targets too, the error on them is reported.  "
+        "- reads standard input.")
+    output: Optional[str] = option(
+        None, "--output", "-o", metavar="FILE", show_default=False, spoken="-o",
+        help="Write the predictions here (atomically) instead of stdout.")
+    columns: Optional[str] = option(
+        None, metavar="NAMES", show_default=False,
+        help="File columns to read: the inputs, or the inputs and the targets.")
+    with_inputs: bool = option(False, "--with-inputs",
+                               help="Repeat the input columns before the predictions.")
+    metrics: Optional[str] = option(
+        None, metavar="FILE", show_default=False,
+        help="Write the error measures as JSON here (- for stdout, with -o FILE).")
+    quiet: bool = option(False, "--quiet", "-q",
+                         help="No error measures on stderr; errors still go there.")
+    debug: bool = option(False, "--debug", help="Show the full traceback of an unexpected error.")
+
+    def validate(self) -> "PredictOptions":
+        from ..io.atomic import check_output
+
+        if self.model_file == "-" and self.file == "-":
+            raise UsageError("MODEL.json and FILE cannot both be standard input (-)")
+        if self.metrics == "-" and self.output in (None, "-"):
+            raise UsageError("--metrics - needs -o FILE: stdout already carries the predictions")
+        for path, flag in ((self.output, "-o"), (self.metrics, "--metrics")):
+            if path is not None:
+                check_output(path, flag, (self.model_file, self.file))
+        return self
+
+
+learn(PredictOptions)
+
+
+def register(app: typer.Typer, cards) -> None:
+    function = command(PredictOptions, lambda **v: predict(PredictOptions(**v)), DOC,
+                       name="predict")
+    app.command("predict", short_help="Apply a saved model to new points (CSV on stdout)")(function)
+
+
+def predict(o: PredictOptions) -> None:
+    with reported_errors(o.debug):
+        o = o.validate()
         import numpy as np
 
-        from ..core import MODELS
-        from ..modelfile import load_model, model_options
+        from ..core.models import MODELS
+        from ..io.modelfile import load_model, model_options
 
-        model, params, doc = load_model(model_file, MODELS)
+        model, params, doc = load_model(o.model_file, MODELS)
         options = model_options(model, doc)
-        table = _read(file, model, _column_list(columns))
+        table = _read(o.file, model, column_list(o.columns))
         params = np.asarray(params)
-        try:
+        with about(o.model_file, ModelFileError):
             predicted = model.predict(params, table.values[:, : model.n_inputs], **options)
-        except ValueError as exc:
-            raise ModelFileError(f"{model_file}: {exc}") from None
         figures = None  # the targets are checked before any output: an error leaves none
         if len(table.names) == len(model.columns):
-            figures = _evaluate(model, params, table, options, model_file)
-        elif metrics is not None:
+            figures = _evaluate(model, params, table, options, o.model_file)
+        elif o.metrics is not None:
             raise UsageError(f"--metrics: {table.source} has no targets "
                              f"({', '.join(model.columns[model.n_inputs:])}) to measure errors on")
-        _write_predictions(model, table, predicted, output, with_inputs)
+        _write_predictions(model, table, predicted, o.output, o.with_inputs)
         if figures is not None:
-            _report(model, model_file, table, figures, metrics, quiet)
-
-
-def _check_streams(model_file: str, file: str, output: str | None, metrics: str | None) -> None:
-    from ..modelfile import check_output
-
-    if model_file == "-" and file == "-":
-        raise UsageError("MODEL.json and FILE cannot both be standard input (-)")
-    if metrics == "-" and output in (None, "-"):
-        raise UsageError("--metrics - needs -o FILE: stdout already carries the predictions")
-    for path, option in ((output, "-o"), (metrics, "--metrics")):
-        if path is not None:
-            check_output(path, option, (model_file, file))
+            _report(model, o.model_file, table, figures, o.metrics, o.quiet)
 
 
 def _read(file: str, model, rename: list[str] | None):
     """Inputs, plus the targets if present (or if --columns names them all)."""
-    from ..data import read_table
+    from ..io.csv_in import read_table
 
     columns, optional = list(model.columns), list(model.columns[model.n_inputs:])
     if rename is not None and len(rename) == model.n_inputs:
@@ -107,8 +118,7 @@ def _read(file: str, model, rename: list[str] | None):
 def _write_predictions(model, table, predicted: dict, output: str | None, with_inputs: bool) -> None:
     import numpy as np
 
-    from ..modelfile import save
-    from .synth import format_csv
+    from ..io.csv_out import format_csv
 
     names = list(predicted)
     values = np.column_stack([predicted[k] for k in names])
@@ -117,11 +127,9 @@ def _write_predictions(model, table, predicted: dict, output: str | None, with_i
         values = np.column_stack([table.values[:, : model.n_inputs], values])
     bad = int(np.sum(~np.all(np.isfinite(values), axis=1)))
     if bad:
-        from .. import report
-
-        report.warn(f"{bad} of {len(values)} points have no finite prediction "
-                    "(they map to infinity); written as inf or nan")
-    save(output or "-", format_csv(names, values), "-o")
+        console.warn(f"{bad} of {len(values)} points have no finite prediction "
+                     "(they map to infinity); written as inf or nan")
+    console.output(output or "-", format_csv(names, values), "`output`")
 
 
 def _evaluate(model, params, table, options: dict, model_file: str) -> dict[str, Any]:
@@ -138,16 +146,15 @@ def _evaluate(model, params, table, options: dict, model_file: str) -> dict[str,
 
 def _report(model, model_file: str, table, figures: dict, metrics: str | None, quiet: bool) -> None:
     import json
-    import math
 
-    from .. import report
-    from ..modelfile import save
+    from ..core.result import plain
+    from ..report.tables import figures_table
 
     if not quiet:
         title = f"{model.name} model {model_file}: error on the targets in {table.source}"
         rows = [(LABELS.get(key, key), value) for key, value in figures.items()]
-        report.print_stderr([report.figures_table(title, rows)])
+        console.print_stderr([figures_table(title, rows)])
     if metrics is not None:
-        plain = {k: v if not isinstance(v, float) or math.isfinite(v) else None for k, v in figures.items()}
-        doc = {"model": model.name, "model_file": model_file, "input": table.source, **plain}
-        save(metrics, json.dumps(doc, indent=2, allow_nan=False) + "\n", "--metrics")
+        doc = plain({"model": model.name, "model_file": model_file, "input": table.source,
+                     **figures})
+        console.output(metrics, json.dumps(doc, indent=2, allow_nan=False) + "\n", "`metrics`")

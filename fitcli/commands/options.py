@@ -1,0 +1,203 @@
+"""Each command's options as one typed, frozen record, declared once.
+
+A record's fields carry their command-line declarations (flags, help, domain); from them
+come the command's Typer signature, the record the command works with, and the
+vocabulary the printer uses to say the core's parameter names as flags (report.console).
+The rules between options are checked in one place per command: its `validate`.
+
+This module does not use `from __future__ import annotations`: Typer reads the
+annotations of the signatures built here as types.
+"""
+
+import enum
+import inspect
+import os
+from dataclasses import MISSING, dataclass, field, fields
+from types import UnionType
+from typing import Annotated, Any, Optional, Union, get_args, get_origin, get_type_hints
+
+import typer
+
+from ..errors import UsageError
+from ..report.console import set_vocabulary
+
+REPORT_PANEL = "Report and outliers"
+GATE_PANEL = "Quality gates (exit code 5 when one fails)"
+DEFAULT_THRESHOLD_SIGMAS = 3.0
+
+
+@dataclass(frozen=True)
+class Decl:
+    """How one parameter is given on the command line."""
+
+    flags: tuple[str, ...]  # empty: --name-with-dashes; for an argument, its metavar
+    help: str
+    argument: bool = False
+    choices: tuple[str, ...] = ()
+    metavar: Optional[str] = None
+    panel: Optional[str] = None
+    show_default: Optional[bool] = None
+    positive: bool = False  # must be > 0
+    min: Optional[float] = None
+    max: Optional[float] = None
+    spoken: Optional[str] = None  # the flag messages name, if not the first of `flags`
+
+
+def option(default: Any, *flags: str, help: str, **decl: Any):
+    return field(default=default, metadata={"cli": Decl(flags, help, **decl)})
+
+
+def argument(metavar: str, help: str, default: Any = MISSING):
+    return field(default=default, metadata={"cli": Decl((metavar,), help, argument=True)})
+
+
+def _positive(value):
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"must be > 0; got {value:g}")
+    return value
+
+
+def choice_type(name: str, choices: tuple[str, ...]) -> type:
+    return enum.Enum(name.title().replace("_", ""), {c: c for c in choices}, type=str)
+
+
+def _flags(name: str, d: Decl, kind: type) -> tuple[str, ...]:
+    if d.flags:
+        return d.flags
+    dashed = "--" + name.replace("_", "-")
+    return (f"{dashed}/--no-{dashed[2:]}",) if kind is bool and name in _SWITCHES else (dashed,)
+
+
+_SWITCHES = {"normalize", "standardize"}  # bool options with an off form (--no-...)
+
+
+def _parameter(name: str, kind: type, default: Any, d: Decl) -> inspect.Parameter:
+    """The Typer parameter of one declared option."""
+    if d.choices:
+        kind = choice_type(name, d.choices)
+        default = kind(default) if default not in (None, MISSING) else default
+    annotation = kind if default is not None or kind is bool else Optional[kind]
+    if d.argument:
+        info = typer.Argument(metavar=d.flags[0], show_default=False, help=d.help)
+        default = inspect.Parameter.empty if default is MISSING else default
+    else:
+        extra = {k: v for k, v in (("metavar", d.metavar), ("rich_help_panel", d.panel),
+                                   ("show_default", d.show_default), ("min", d.min),
+                                   ("max", d.max)) if v is not None}
+        if d.positive:
+            extra["callback"] = _positive
+        info = typer.Option(*_flags(name, d, kind), help=d.help, **extra)
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=Annotated[annotation, info])
+
+
+def _declared(record: type):
+    """(name, type, default, Decl) of each declared field of a record."""
+    hints = get_type_hints(record)
+    for f in fields(record):
+        if "cli" in f.metadata:
+            kind = hints[f.name]
+            if get_origin(kind) in (Union, UnionType):  # X | None
+                kind = next(a for a in get_args(kind) if a is not type(None))
+            yield f.name, kind, f.default, f.metadata["cli"]
+
+
+def signature(record: type, declarations: dict[str, Decl] | None = None,
+              extra: list[inspect.Parameter] = (), before: str | None = None) -> inspect.Signature:
+    """The Typer signature of `record`'s options (a Decl in `declarations` replaces the
+    field's), with `extra` at the end or before the option named `before`."""
+    declarations = declarations or {}
+    params = [_parameter(name, kind, default, declarations.get(name, d))
+              for name, kind, default, d in _declared(record)]
+    at = next((i for i, p in enumerate(params) if p.name == before), len(params))
+    return inspect.Signature([*params[:at], *extra, *params[at:]])
+
+
+def plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def command(record: type, run, doc: str, declarations=None, extra=(), name: str = "command",
+            before: str | None = None):
+    """A function Typer can register: its signature from `record` (see signature()), its
+    body `run(**values)` with the values plain (choices as strings)."""
+
+    def function(**values: Any) -> None:
+        run(**{k: plain(v) for k, v in values.items()})
+
+    params = signature(record, declarations, list(extra), before)
+    function.__signature__ = params
+    function.__annotations__ = {p.name: p.annotation for p in params.parameters.values()}
+    function.__doc__ = doc
+    function.__name__ = name.replace("-", "_")
+    return function
+
+
+# -- the vocabulary: a parameter's name, said as the user gives it --------------------------
+
+_SPOKEN: dict[str, tuple[str, ...]] = {}  # name -> its flags (first: how messages say it)
+
+
+def learn(record: type) -> None:
+    """Add the flags of `record`'s options to the vocabulary."""
+    for name, kind, _, d in _declared(record):
+        if not d.argument:
+            flags = d.flags or _flags(name, d, kind)
+            _SPOKEN.setdefault(name, (d.spoken,) if d.spoken else flags)
+
+
+def say(name: str, value: Optional[str]) -> Optional[str]:
+    """--flag, --flag VALUE, or --no-flag / --flag for a switch's False / True."""
+    flags = _SPOKEN.get(name)
+    if flags is None:
+        return None
+    first = flags[0]
+    if "/" in first:  # a switch: --normalize/--no-normalize
+        on, off = first.split("/")
+        return off if value == "False" else on
+    if value is None or value == "True":
+        return first
+    return f"{first} {value}"
+
+
+def learn_model_options(cards) -> None:
+    for card in cards:
+        for o in card.options:
+            flag = MODEL_FLAGS.get(o.name, "--" + o.name.replace("_", "-"))
+            if o.type is bool:
+                flag = f"{flag}/--no-{flag[2:]}"
+            _SPOKEN.setdefault(o.name, (flag,))
+
+
+MODEL_FLAGS = {"loss_function": "--loss"}  # a model option whose flag is not its name
+
+
+def column_list(text: Optional[str]) -> Optional[list[str]]:
+    if text is None:
+        return None
+    names = [c.strip() for c in text.split(",")]
+    if not all(names):
+        raise UsageError(f"--columns must be a comma-separated list of names; got {text!r}")
+    return names
+
+
+def check_file_option(flag: str, path: Optional[str]) -> None:
+    if path is None:
+        return
+    if path == "-":
+        raise UsageError(f"{flag} needs a file name (standard output holds the results)")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{flag} {path}: the folder {folder} does not exist")
+    if os.path.isdir(path):
+        raise UsageError(f"{flag} {path}: is a folder, not a file")
+
+
+def kind_declaration(cards) -> dict[str, Decl]:
+    """KIND: one of the registry's models."""
+    names = tuple(c.name for c in cards)
+    return {"kind": Decl(("KIND",), f"{', '.join(names[:-1])} or {names[-1]}.", argument=True,
+                         choices=names)}
+
+
+set_vocabulary(say)
