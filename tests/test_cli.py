@@ -116,9 +116,26 @@ def test_each_subcommand_has_help(command):
 
 
 def test_cli_choices_match_the_core_registries():
-    from fitcli.cli import HomographyInit, OptimizerName, SeparatorInit
-    from fitcli.core import MODELS, OPTIMIZER_NAMES
+    """The choices each command offers are the core's: its models, their starts and
+    options, the optimizers and the robust methods (read off the built click commands)."""
+    import typer.main
 
-    assert [o.value for o in OptimizerName] == list(OPTIMIZER_NAMES)
-    assert tuple(i.value for i in HomographyInit) == MODELS["project3d"].inits == MODELS["ratio2d"].inits
-    assert tuple(i.value for i in SeparatorInit) == MODELS["linear-tanh"].inits
+    from fitcli.core import MODELS
+    from fitcli.core.optimizers import OPTIMIZERS
+    from fitcli.core.robust_fit import METHODS
+
+    group = typer.main.get_command(app)
+    def choices(command, option):
+        param = next(p for p in group.commands[command].params if p.name == option)
+        return tuple(param.type.choices)
+
+    assert set(MODELS) <= set(group.commands)
+    for name, model in MODELS.items():
+        assert choices(name, "optimizer") == ("lm", *OPTIMIZERS)
+        assert choices(name, "robust") == METHODS
+        assert choices(name, "init") == model.inits
+        for o in model.card.options:
+            if o.choices:
+                assert choices(name, o.name) == o.choices
+    for command in ("synth", "gradcheck"):
+        assert choices(command, "kind") == tuple(MODELS)

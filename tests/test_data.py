@@ -5,8 +5,8 @@ import io
 import numpy as np
 import pytest
 
-import fitcli.data as data_module
-from fitcli.data import read_table
+import fitcli.io.csv_in as data_module
+from fitcli.io.csv_in import read_table
 from fitcli.errors import DataError
 
 COLS = ("X", "Y", "Z", "u", "v")

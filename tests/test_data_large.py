@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-import fitcli.data as data_module
-from fitcli.data import read_table
+import fitcli.io.csv_in as data_module
+from fitcli.io.csv_in import read_table
 from fitcli.errors import DataError
 
 COLS = ("X", "Y", "Z", "u", "v")
@@ -123,7 +123,7 @@ def test_reading_a_large_file_does_not_import_pandas(tmp_path, rng):
     pytest.importorskip("pyarrow")
     path = tmp_path / "big.csv"
     path.write_text(big_text(rng)[0])
-    code = ("import sys; from fitcli.data import read_table; "
+    code = ("import sys; from fitcli.io.csv_in import read_table; "
             f"read_table({str(path)!r}, {COLS!r}, model='project3d'); "
             "print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

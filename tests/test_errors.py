@@ -205,7 +205,7 @@ def test_an_unreadable_file(folder, capsys, monkeypatch):
     stood in for by the error it raises."""
     import builtins
 
-    from fitcli import data
+    from fitcli.io import csv_in as data
 
     path = folder / "secret.csv"
     path.write_text(FILES["points.csv"])
@@ -223,7 +223,7 @@ def test_an_unreadable_file(folder, capsys, monkeypatch):
 
 def test_a_crash_is_one_line_and_exit_1(folder, capsys, monkeypatch):
     """A bug (here a fake one) still prints one line, never a traceback, and exits 1."""
-    from fitcli import data
+    from fitcli.io import csv_in as data
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("float division by zero")

@@ -434,7 +434,7 @@ def test_a_lone_carriage_return_reads_the_same_in_a_large_file(tmp_path):
     """The fast engines end a line at a lone CR and the careful pass does not: appended to
     a file over FAST_MIN_BYTES, '0,0,1\\r0,0,1' read as two rows (exit 4), while the
     same rows in a small file were refused."""
-    from fitcli.data import FAST_MIN_BYTES
+    from fitcli.io.csv_in import FAST_MIN_BYTES
 
     path = tmp_path / "large.csv"
     path.write_bytes(b"x,y,label\n" + b"0.5,1.5,1\n-0.5,-1.5,-1\n" * (FAST_MIN_BYTES // 20)
@@ -820,7 +820,7 @@ def test_large_files_read_as_small_ones(data, workdir):
     """A file over data.FAST_MIN_BYTES goes to the fast engine (pyarrow or numpy); on
     malformed rows it must fail as the careful pass does, and a file it reads must give
     the careful pass's numbers."""
-    import fitcli.data
+    import fitcli.io.csv_in
 
     command = data.draw(st.sampled_from(MODELS), label="command")
     bad = data.draw(csv_texts(command), label="rows").replace(b"\xef\xbb\xbf", b"")
@@ -828,14 +828,14 @@ def test_large_files_read_as_small_ones(data, workdir):
             "project3d": "0.5,1.5,2,0.25,0.5\n1.5,2,2.5,4,1\n"}[command]
     sep = data.draw(st.sampled_from([",", ";", "\t", " "]), label="separator")
     _count("large")
-    pad = (good.replace(",", sep) * (fitcli.data.FAST_MIN_BYTES // len(good) + 1)).encode()
+    pad = (good.replace(",", sep) * (fitcli.io.csv_in.FAST_MIN_BYTES // len(good) + 1)).encode()
     text = (",".join(COLUMNS[command]).replace(",", sep) + "\n").encode() + pad + bad
     path = workdir / "large.csv"
     path.write_bytes(text)
     args = [command, str(path), "--json", "--quiet", "--max-iter", "3"]
     fast = run_cli(args)
     check_fit(fast, command)
-    with mock.patch.object(fitcli.data, "FAST_MIN_BYTES", 1 << 40):
+    with mock.patch.object(fitcli.io.csv_in, "FAST_MIN_BYTES", 1 << 40):
         careful = run_cli(args)
     assert (fast.code, fast.stderr) == (careful.code, careful.stderr), f"{fast}\n{careful}"
     if fast.stdout:

@@ -10,8 +10,8 @@ from fitcli.cli import app
 from fitcli.core.check import check_gradients
 from fitcli.core.gradcheck import gradient_with_error
 from fitcli.core.models import MODELS
-from fitcli.core.models.project3d import Project3dKernel
-from fitcli.core.models.ratio2d import Ratio2dKernel
+from fitcli.core.models.project3d.model import Project3dKernel
+from fitcli.core.models.ratio2d.model import Ratio2dKernel
 from fitcli.core.synth import synthesize
 from fitcli.errors import EXIT_GRADCHECK
 

@@ -13,8 +13,8 @@ from fitcli.cli import app
 from fitcli.core import fit
 from fitcli.core.models import MODELS
 from fitcli.errors import ModelFileError, OutputError
-from fitcli.modelfile import (check_output, dumps, fit_document, load_model, model_options, save,
-                              write_atomic)
+from fitcli.io.atomic import check_output, save, write_atomic
+from fitcli.io.modelfile import dumps, fit_document, load_model, model_options
 
 from .conftest import DATA
 
@@ -26,7 +26,7 @@ def run(*args, input=None):
 
 
 def fitted(name, sample):
-    from fitcli.data import read_table
+    from fitcli.io.csv_in import read_table
 
     model = MODELS[name]
     table = read_table(str(DATA / sample), model.columns, model=name)
@@ -228,7 +228,7 @@ def test_a_symlinked_model_file_stays_a_link_and_its_target_is_replaced(tmp_path
 
 def test_streams_and_devices_are_written_in_place_never_renamed_over(tmp_path):
     """A rename onto /dev/stdout would replace the link (or a device) itself."""
-    from fitcli.modelfile import _in_place
+    from fitcli.io.atomic import _in_place
 
     assert _in_place("/dev/null") and _in_place("/proc/self/fd/1")
     assert not _in_place(str(tmp_path / "new.json"))

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fitcli.cli import app
-from fitcli.commands.synth import format_csv
+from fitcli.io.csv_out import format_csv
 from fitcli.core.camera import camera_figures
 from fitcli.core.synth import synthesize
 
@@ -252,9 +252,9 @@ def test_output_files_are_checked_before_fitting(tmp_path):
 
 
 def test_plot_without_matplotlib_is_a_usage_error(monkeypatch, tmp_path):
-    import fitcli.plot
+    import fitcli.report.plot
 
-    monkeypatch.setattr(fitcli.plot, "available", lambda: False)
+    monkeypatch.setattr(fitcli.report.plot, "available", lambda: False)
     result = run(*P3D, "--plot", tmp_path / "x.png")
     assert result.exit_code == 2 and "fitcli[plot]" in result.stderr
 
