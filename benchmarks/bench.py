@@ -6,12 +6,15 @@
 Needs the `bench` extra (scipy, scikit-learn; pandas and polars are measured when
 installed).  Every time is a median of repeated runs, and every ratio compares two
 numbers measured in this run on the same data.  The real data is read from
-../shared/realdata when it is there (--realdata to point elsewhere).
+../shared/realdata when it is there (--realdata to point elsewhere).  A full run also
+writes what it prints to benchmarks/results.md (--results to choose the file).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -37,7 +40,29 @@ def arguments():
     parser.add_argument("--quick", action="store_true", help="n up to 20,000 only")
     parser.add_argument("--repeat", type=int, default=5, help="runs per timing (median)")
     parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="where to write the output as markdown (default: "
+                        "benchmarks/results.md for a full run, nothing with --quick)")
     return parser.parse_args()
+
+
+def shown(path: Path) -> str:
+    """A path as the output may print it: relative to the repository when it lies beside
+    it (../shared/realdata), else its name alone, so no machine's folders appear."""
+    path = path.resolve()
+    if path.is_relative_to(ROOT.parent):
+        return os.path.relpath(path, ROOT)
+    return path.name
+
+
+def write_results(path: Path, text: str, quick: bool) -> None:
+    """The run's output, as printed, in a markdown file with the date and the command."""
+    command = "python benchmarks/bench.py" + (" --quick" if quick else "")
+    path.write_text(
+        "# Benchmark results\n\n"
+        f"The output of the latest `{command}`, written by the benchmark itself on "
+        f"{datetime.date.today().isoformat()}.  How it measures: "
+        "[README.md](README.md).\n\n```text\n" + text.rstrip("\n") + "\n```\n")
 
 
 def sample(name: str, n: int) -> tuple:
@@ -46,10 +71,16 @@ def sample(name: str, n: int) -> tuple:
 
 def main() -> None:
     args = arguments()
+    printed: list[str] = []
+
+    def emit(text: str) -> None:  # print, and keep it for the results file
+        print(text, flush=True)
+        printed.append(text)
+
     big = 20_000 if args.quick else 1_000_000
     sizes = {"project3d": (100, 10_000, big), "ratio2d": (100, 10_000, big),
              "linear-tanh": (1_000, big)}
-    print(machine(), flush=True)
+    emit(machine())
     with tempfile.TemporaryDirectory() as tmp:
         csv = str(Path(tmp) / f"project3d_{big}.csv")
         write_csv(csv, synthesize("project3d", seed=7, n=big, **SETTINGS["project3d"]).table,
@@ -62,23 +93,27 @@ def main() -> None:
                     else sample(name, n)
                 rows.append(fit_row(name, data[name, n], 3 if n == big else args.repeat))
                 print(f"  ... {name} n={n} done", file=sys.stderr, flush=True)
-        print("\n" + fit_table(rows))
+        emit("\n" + fit_table(rows))
         mid = {name: data[name, 10_000 if name != "linear-tanh" else 1_000] for name in sizes}
         refs = {r.model: r.reference_loss for r in rows if (r.model, r.n) in
                 {(name, len(d[0])) for name, d in mid.items()}}
-        print("\n" + optimizer_table(mid, refs, 3))
+        emit("\n" + optimizer_table(mid, refs, 3))
         for name in ("ratio2d", "project3d"):
-            print("\n" + stage_profile(name, data[name, 100]))
-        print("\n" + conditioning(data["project3d", 10_000], refs["project3d"], 2000))
+            emit("\n" + stage_profile(name, data[name, 100]))
+        emit("\n" + conditioning(data["project3d", 10_000], refs["project3d"], 2000))
         parse_text, parse = parse_section(csv, 7)
-        print("\n" + parse_text)
+        emit("\n" + parse_text)
         pass_text, _ = pass_section(data["project3d", big], args.repeat)
-        print("\n" + pass_text)
+        emit("\n" + pass_text)
         cli_text, cli = cli_section(csv, args.repeat)
-        print("\n" + cli_text)
-    real_text, worst_real = realdata_section(args.realdata)
-    print("\n" + real_text)
-    print("\n" + targets(rows, parse, cli, worst_real, big))
+        emit("\n" + cli_text)
+    real_text, worst_real = realdata_section(args.realdata, shown(args.realdata))
+    emit("\n" + real_text)
+    emit("\n" + targets(rows, parse, cli, worst_real, big))
+    results = args.results or (None if args.quick else ROOT / "benchmarks" / "results.md")
+    if results is not None:
+        write_results(results, "\n".join(printed), args.quick)
+        print(f"wrote {args.results or 'benchmarks/results.md'}", file=sys.stderr)
 
 
 def targets(rows, parse, cli, worst_real, big) -> str:

@@ -2,7 +2,7 @@
 
 * gold_standard(): Hartley normalisation + DLT start (fitcli's own functions, so both
   tools start at the same point and pay the same for it), then
-  scipy.optimize.least_squares(method='lm') with the analytic Jacobian rows of MATH.md.
+  scipy.optimize.least_squares(method='lm') with the analytic Jacobian rows of docs/math.md.
 * logistic(): scikit-learn's LogisticRegression, the usual tool for a separating line.
 * tanh_optimum(): the reference minimum of the tanh loss, by a dense grid of lines and a
   local least-squares refinement of the best cells.
@@ -28,7 +28,7 @@ class Peer(NamedTuple):
 
 
 def mean_loss(name: str, params: np.ndarray, data: tuple, z_scale: float = 1.0) -> float:
-    """Mean per-point loss (MATH.md) in the input's units."""
+    """Mean per-point loss (docs/math.md) in the input's units."""
     if name == "project3d":
         X, uv = data
         M = np.asarray(params).reshape(3, 4)
@@ -45,7 +45,7 @@ def mean_loss(name: str, params: np.ndarray, data: tuple, z_scale: float = 1.0) 
 
 
 def _project3d_problem(X, uv):
-    """residuals(m) (2n,) and jacobian(m) (2n, 12) of MATH.md s.3, P = (X, 1) precomputed."""
+    """residuals(m) (2n,) and jacobian(m) (2n, 12) of docs/math.md s.3, P = (X, 1) precomputed."""
     P = np.column_stack([X, np.ones(len(X))])
     n = len(X)
 
@@ -66,7 +66,7 @@ def _project3d_problem(X, uv):
 
 
 def _ratio2d_problem(x, y, l):
-    """residuals(theta) (n,) and jacobian(theta) (n, 6) of MATH.md s.2."""
+    """residuals(theta) (n,) and jacobian(theta) (n, 6) of docs/math.md s.2."""
     q = np.column_stack([x, y, np.ones(len(x))])
 
     def residuals(theta):
@@ -169,7 +169,7 @@ def streaming_read(arrays) -> None:
 
 
 def vectorised_pass(X: np.ndarray, uv: np.ndarray, M: np.ndarray):
-    """The project3d loss and gradient as one whole-array numpy expression (MATH.md s.3)."""
+    """The project3d loss and gradient as one whole-array numpy expression (docs/math.md s.3)."""
     P = np.column_stack([X, np.ones(len(X))])
     N = P @ M.T
     uh, vh = N[:, 0] / N[:, 2], N[:, 1] / N[:, 2]

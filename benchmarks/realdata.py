@@ -28,10 +28,12 @@ def files(root: Path):
             yield "ratio2d", path, info[f"gold_standard_{c}"]["loss_mean"]
 
 
-def realdata_section(root: Path) -> tuple[str, float]:
-    """One line per file; returns the text and the worst fitcli / Gold Standard ratio."""
+def realdata_section(root: Path, shown: str | None = None) -> tuple[str, float]:
+    """One line per file; returns the text and the worst fitcli / Gold Standard ratio.
+    `shown` is how the output names root (by default as given)."""
+    shown = str(root) if shown is None else shown
     if not (root / "oxford_results.json").exists():
-        return f"Real data: skipped ({root} not found)", 0.0
+        return f"Real data: skipped ({shown} not found)", 0.0
     rows, worst = [], 0.0
     for name, path, recorded in files(root):
         model = MODELS[name]
@@ -45,4 +47,4 @@ def realdata_section(root: Path) -> tuple[str, float]:
                      f"{loss / peer.loss - 1:+.1e}", result.n_eval, result.status.value])
     header = ["file", "n", "fitcli loss", "Gold Standard loss", "ratio - 1",
               "vs this run's scipy - 1", "passes", "status"]
-    return table(header, rows, f"Real data ({root}; Gold Standard as recorded there)"), worst
+    return table(header, rows, f"Real data ({shown}; Gold Standard as recorded there)"), worst
