@@ -29,7 +29,7 @@ from realdata import realdata_section  # noqa: E402
 
 from fitcli.core.models import MODELS  # noqa: E402
 from fitcli.core.synth import synthesize  # noqa: E402
-from fitcli.data import read_table  # noqa: E402
+from fitcli.io.csv_in import read_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = {"project3d": {"noise": 0.5}, "ratio2d": {"noise": 0.5}, "linear-tanh": {"noise": 1.0}}

@@ -10,7 +10,7 @@ from fitcli.core import fit
 from fitcli.core.lm import levenberg_marquardt
 from fitcli.core.loop import Tolerances
 from fitcli.core.models import MODELS
-from fitcli.core.models.base import unit
+from fitcli.core.manifold import unit
 
 from common import stopwatch, table, timed, timed_pair
 from peers import gold_standard, logistic, mean_loss, tanh_optimum
@@ -104,7 +104,7 @@ def conditioning(data: tuple, optimum_loss: float, iters: int) -> str:
     frame = model.frame(data, True)
     kernel = model.kernel(*frame.data)
     start = model.start(kernel, frame.data, "dlt", None)
-    internal = levenberg_marquardt(kernel, start, model.normalize, True, 200, Tolerances())
+    internal = levenberg_marquardt(kernel, start, model.manifold, 200, Tolerances())
     normalised = kernel.normal(internal.params)[2]
     lines = ["Conditioning (project3d, n = %d; tangent-space Gauss-Newton matrix at the "
              "optimum)" % len(data[0]),
@@ -138,8 +138,8 @@ def stage_profile(name: str, data: tuple, repeat: int = 300) -> str:
     model = MODELS[name]
     frame = model.frame(data, True)
     kernel = model.kernel(*frame.data)
-    start = model.normalize(model.start(kernel, frame.data, "dlt", _Seeded(0)))
-    out = levenberg_marquardt(kernel, start, model.normalize, model.gauge, 200, Tolerances())
+    start = model.manifold.retract(model.start(kernel, frame.data, "dlt", _Seeded(0)))
+    out = levenberg_marquardt(kernel, start, model.manifold, 200, Tolerances())
     residuals, jacobian = PROBLEMS[name](*frame.data)
     stages = {
         "check (degeneracy)": lambda: model.check(data),
@@ -147,7 +147,7 @@ def stage_profile(name: str, data: tuple, repeat: int = 300) -> str:
         "kernel + DLT start": lambda: model.start(model.kernel(*frame.data), frame.data, "dlt",
                                                   None),
         f"LM ({out.n_iter} iterations)": lambda: levenberg_marquardt(
-            kernel, start, model.normalize, model.gauge, 200, Tolerances()),
+            kernel, start, model.manifold, 200, Tolerances()),
         "  of which one pass (normal)": lambda: kernel.normal(start),
         "canonical form": lambda: model.canonical(frame.to_original(out.params), data),
         "whole fit()": lambda: fit(name, data),

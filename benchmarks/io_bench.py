@@ -14,7 +14,7 @@ import numpy as np
 from fitcli.core.lm import levenberg_marquardt
 from fitcli.core.loop import Tolerances
 from fitcli.core.models import MODELS
-from fitcli.data import read_table
+from fitcli.io.csv_in import read_table
 
 from common import median_of, table, timed
 from peers import streaming_read, vectorised_pass
@@ -76,7 +76,7 @@ def pass_section(data: tuple, repeat: int) -> tuple[str, dict]:
     frame = model.frame(data, True)
     kernel = model.kernel(*frame.data)
     start = model.start(kernel, frame.data, "dlt", None)
-    p = levenberg_marquardt(kernel, start, model.normalize, True, 200, Tolerances()).params
+    p = levenberg_marquardt(kernel, start, model.manifold, 200, Tolerances()).params
     Xn, uvn = frame.data
     arrays = [kernel.P[0], kernel.P[1], kernel.P[2], kernel.u, kernel.v]
     times = {

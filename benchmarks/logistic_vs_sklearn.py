@@ -22,7 +22,7 @@ from sklearn.metrics import log_loss
 from fitcli.core import fit
 from fitcli.core.models import MODELS
 from fitcli.core.synth import synthesize
-from fitcli.data import read_table
+from fitcli.io.csv_in import read_table
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OPTIONS = dict(activation="sigmoid", loss_function="cross-entropy", form="general")

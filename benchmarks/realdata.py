@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fitcli.core import fit
 from fitcli.core.models import MODELS
-from fitcli.data import read_table
+from fitcli.io.csv_in import read_table
 
 from common import table
 from peers import gold_standard, mean_loss

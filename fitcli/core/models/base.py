@@ -18,6 +18,7 @@ registry (core/models/__init__.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, ClassVar
 
 import numpy as np
@@ -59,22 +60,34 @@ class Frame:
     """The data as the optimiser sees it, and the way back to the input's units.
 
     Parameters map back as params = linear @ q + offset (`to_original(q)` computes the
-    same with the model's own products); `cost_scale` turns an internal mean loss into
-    the input's units.
+    same with the model's own products; `affine()` gives the pair, built only when the
+    report asks); `cost_scale` turns an internal mean loss into the input's units.
     """
 
     data: tuple[np.ndarray, ...]
     to_original: Callable[[np.ndarray], np.ndarray]
-    linear: np.ndarray
-    offset: np.ndarray
+    affine: Callable[[], tuple[np.ndarray, np.ndarray]]
     cost_scale: float = 1.0
     notes: dict[str, Any] = field(default_factory=dict)
     normalized: bool = True
 
+    @cached_property
+    def _map(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.affine()
+
+    @property
+    def linear(self) -> np.ndarray:
+        return self._map[0]
+
+    @property
+    def offset(self) -> np.ndarray:
+        return self._map[1]
+
 
 def identity_frame(data: tuple[np.ndarray, ...], p: int, **notes: Any) -> Frame:
     """The frame of a fit in the input's own units."""
-    return Frame(data, lambda q: q, np.eye(p), np.zeros(p), notes=notes, normalized=False)
+    return Frame(data, lambda q: q, lambda: (np.eye(p), np.zeros(p)), notes=notes,
+                 normalized=False)
 
 
 @dataclass(frozen=True)

@@ -188,17 +188,21 @@ class LinearTanh(Model):
                  "activation": self.activation, "loss_function": self.loss_function, "form": self.form}
         data_int = ((x - mx) / sx, (y - my) / s, l)
         if general:
-            A = np.array([[1.0 / sx, 0.0, 0.0], [0.0, 1.0 / s, 0.0], [-mx / sx, -my / s, 1.0]])
-            return Frame(data_int, partial(_general_to_original, mx, sx, my, s), A, np.zeros(3),
+            def affine():
+                return (np.array([[1.0 / sx, 0.0, 0.0], [0.0, 1.0 / s, 0.0],
+                                  [-mx / sx, -my / s, 1.0]]), np.zeros(3))
+
+            return Frame(data_int, partial(_general_to_original, mx, sx, my, s), affine,
                          notes=notes, normalized=normalize)
 
         def to_original(p):
             k, b = p
             return np.array([s * k / sx, s * b + my - s * k * mx / sx])
 
-        A = np.array([[s / sx, 0.0], [-s * mx / sx, s]])
-        return Frame(data_int, to_original, A, np.array([0.0, my]), notes=notes,
-                     normalized=normalize)
+        def affine():
+            return np.array([[s / sx, 0.0], [-s * mx / sx, s]]), np.array([0.0, my])
+
+        return Frame(data_int, to_original, affine, notes=notes, normalized=normalize)
 
     def start(self, kernel, data, init, rng):
         if init == "zero":

@@ -94,7 +94,7 @@ class Project3d(Model):
         def to_original(p):
             return (T_inv @ p.reshape(3, 4) @ U).ravel()
 
-        return Frame((Xn, uvn), to_original, np.kron(T_inv, U.T), np.zeros(12),
+        return Frame((Xn, uvn), to_original, lambda: (np.kron(T_inv, U.T), np.zeros(12)),
                      cost_scale=1.0 / T[0, 0] ** 2)
 
     def check(self, data):

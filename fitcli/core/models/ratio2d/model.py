@@ -194,7 +194,7 @@ class Ratio2d(Model):
         def to_original(p):
             return (T1_inv @ p.reshape(2, 3) @ T).ravel()
 
-        return Frame((xn, yn, ln), to_original, np.kron(T1_inv, T.T), np.zeros(6),
+        return Frame((xn, yn, ln), to_original, lambda: (np.kron(T1_inv, T.T), np.zeros(6)),
                      cost_scale=T1_inv[0, 0] ** 2)
 
     def check(self, data):
