@@ -72,7 +72,7 @@ def test_one_wrong_partial_exits_6_and_the_table_names_it(monkeypatch):
 
 
 def test_the_tutorials_slip_is_caught(monkeypatch):
-    """MATH.md s.3: the tutorial's second constant uses l[0] (u) where l[1] (v) belongs."""
+    """docs/math.md s.3: the tutorial's second constant uses l[0] (u) where l[1] (v) belongs."""
     original = Project3dKernel._cost_grad
 
     def slipped(self, params):

@@ -51,7 +51,7 @@ def test_noisy_project3d_sample_report_with_known_sigma():
     assert d["rms"] == pytest.approx(math.sqrt(doc["loss"]), rel=1e-10)
     assert d["sigma"] == 0.5 and d["sigma_source"] == "given"
     test = d["noise_test"]
-    assert test["expected_rms"] == pytest.approx(0.5 * math.sqrt(2 - 11 / n))  # MATH.md s.3
+    assert test["expected_rms"] == pytest.approx(0.5 * math.sqrt(2 - 11 / n))  # docs/math.md s.3
     assert test["chi2"] == pytest.approx(d["sum_squares"] / 0.25)
     assert test["verdict"] == "the residual is what the noise explains"
     assert 0.001 < test["p_value"] < 0.999
@@ -280,3 +280,12 @@ def test_a_threshold_alone_labels_points_but_the_figures_describe_the_whole_fit(
     assert doc["diagnostics"]["n"] == 300 and doc["diagnostics"]["points"] == "all points"
     assert doc["diagnostics"]["rms"] == pytest.approx(doc["rmse"])
     assert 0 < doc["robust"]["n_inliers"] < 300 and len(doc["robust"]["outlier_lines"]) > 0
+
+
+def test_a_likelihood_fit_writes_residuals_without_a_noise_scale(tmp_path):
+    """Cross-entropy is a likelihood: no sigma, so no standardized column (it was a crash)."""
+    out = tmp_path / "res.csv"
+    result = run("linear-tanh", str(DATA / "linear_tanh.csv"), "--loss", "cross-entropy",
+                 "--residuals", out, "--quiet")
+    header = out.read_text().splitlines()[0].split(",")
+    assert result.exit_code == 0 and "residual" in header and "standardized" not in header

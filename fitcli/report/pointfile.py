@@ -52,18 +52,21 @@ class Rows:
 def write_residuals(path: str, report, data) -> None:
     """CSV: line (or row), the model's point columns (Model.point_table), standardized
     (residual / sigma, or point error / sigma with two targets), inlier (1 or 0; 1 for
-    every point when no threshold was given).  `report`: the fit's report.Report."""
+    every point when no threshold was given).  A loss that is a likelihood (linear-tanh's
+    cross-entropy) has no noise scale: no standardized column.  `report`: the fit's
+    report.Report."""
     model, columns, inlier = report.model, report.columns, report.inlier
     sigma, rows = report.diagnostics.figures["sigma"], report.rows
     r = fitted_residuals(model, report.result.params, data)
-    n = len(r)
-    with np.errstate(divide="ignore", invalid="ignore"):  # sigma 0: exact data
-        standardized = (r[:, 0] if r.shape[1] == 1 else np.sqrt(np.sum(r**2, axis=1))) / sigma
+    n, standardized = len(r), None
+    if sigma is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):  # sigma 0: exact data
+            standardized = (r[:, 0] if r.shape[1] == 1 else np.sqrt(np.sum(r**2, axis=1))) / sigma
     numbers = np.arange(1, n + 1) if rows.numbers is None else rows.numbers
     table = {rows.kind: numbers}
     for name, values in columns.items():
         table[name] = values
-        if name in ("error", "residual") and "standardized" not in table:
+        if name in ("error", "residual") and standardized is not None and "standardized" not in table:
             table["standardized"] = standardized
     table["inlier"] = np.ones(n) if inlier is None else inlier.astype(float)
     values = np.column_stack([np.asarray(v, float) for v in table.values()])

@@ -57,7 +57,7 @@ def test_noise_test_verdicts(factor, code):
     d, n = 589, 300
     out = noise_test(factor * d * SIGMA**2, SIGMA, d, n)
     assert out["verdict_code"] == code and out["verdict"] == VERDICTS[code]
-    assert out["expected_rms"] == pytest.approx(SIGMA * np.sqrt(2 - 11 / n))  # MATH.md s.3
+    assert out["expected_rms"] == pytest.approx(SIGMA * np.sqrt(2 - 11 / n))  # docs/math.md s.3
 
 
 def test_fitted_residuals_of_linear_tanh_are_the_standardised_loss():

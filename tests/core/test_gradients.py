@@ -1,4 +1,4 @@
-"""Every hand-derived derivative against central finite differences (MATH.md s.5)."""
+"""Every hand-derived derivative against central finite differences (docs/math.md s.5)."""
 
 import numpy as np
 import pytest

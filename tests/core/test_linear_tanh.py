@@ -1,5 +1,5 @@
 """linear-tanh's variants: every activation/loss/form against central differences and the
-formulas of MATH.md s.1, fits against known answers, a dense grid and scikit-learn."""
+formulas of docs/math.md s.1, fits against known answers, a dense grid and scikit-learn."""
 
 import itertools
 import json
@@ -214,7 +214,7 @@ def test_reported_fit_is_the_best_minimum_on_a_dense_grid(activation):
     ks, bs = np.linspace(-4, 4, 801), np.linspace(-10, 10, 801)
     Z = (ks[:, None, None] * x + bs[None, :, None] - y) / s
     act, target = (np.tanh(Z), l) if activation == "tanh" else (1 / (1 + np.exp(-Z)), (l + 1) / 2)
-    grid = np.mean((act - target) ** 2, axis=2)  # MATH.md s.1, written out independently
+    grid = np.mean((act - target) ** 2, axis=2)  # docs/math.md s.1, written out independently
     i, j = np.unravel_index(np.argmin(grid), grid.shape)
     assert result.success and result.cost <= grid[i, j] + 1e-12
     assert result.params == pytest.approx([ks[i], bs[j]], abs=0.02)  # the grid's own best cell

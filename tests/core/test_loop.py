@@ -107,7 +107,7 @@ def test_one_fixed_step_is_pinned_by_hand():
     lr = 0.1
     result = fit("linear-tanh", (x, y, l), optimizer="gd", learning_rate=lr, init="zero",
                  normalize=False, standardize=False, max_iter=1)
-    # At k = b = 0: z = -y, and dL/dk = mean 2 (tanh z - l)(1 - tanh^2 z) x (MATH.md s.1).
+    # At k = b = 0: z = -y, and dL/dk = mean 2 (tanh z - l)(1 - tanh^2 z) x (docs/math.md s.1).
     t = np.tanh(-y)
     common = 2 * (t - l) * (1 - t * t)
     k, b = -lr * np.mean(common * x), -lr * np.mean(common)

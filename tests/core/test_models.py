@@ -1,4 +1,4 @@
-"""Hand-computed rows: inputs, expected residual, expected derivative (MATH.md)."""
+"""Hand-computed rows: inputs, expected residual, expected derivative (docs/math.md)."""
 
 import math
 
@@ -27,7 +27,7 @@ def test_ratio2d_by_hand():
     r = MODELS["ratio2d"].residuals(theta, x, y, l)
     J = MODELS["ratio2d"].jacobian(theta, x, y, l)
     assert r[0] == pytest.approx(nx / ny - 1)
-    # MATH.md: dL/da = C ny x with C = 2 (r - l)/ny^2, i.e. dr/da = x / ny, dr/dc = -nx x / ny^2
+    # docs/math.md: dL/da = C ny x with C = 2 (r - l)/ny^2, i.e. dr/da = x / ny, dr/dc = -nx x / ny^2
     np.testing.assert_allclose(J[0], [2 / 4, 1 / 4, 1 / 4, -7 * 2 / 16, -7 * 1 / 16, -7 / 16])
 
 

@@ -1,0 +1,56 @@
+"""Every JSON key a fit prints is declared (report.document.KEYS) and documented in
+docs/report.md, whose reference tables name each key path in their first column
+(`diagnostics.noise_test.p_value`; a list of objects as `gates[].gate`)."""
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from fitcli.cli import app
+from fitcli.report.document import KEYS
+
+from .conftest import DATA, ROOT
+
+DOCUMENTED = {path for cell in re.findall(r"^\| (`[^|]*`) \|", (ROOT / "docs" / "report.md").read_text(), re.M)
+              for path in re.findall(r"`([^`]+)`", cell)}
+NAMED_BY_MODEL = ("params", "standard_errors", "camera.figures", "camera.standard_errors")
+RUNS = [
+    ("project3d", "project3d.csv", ["--sigma", "0.5", "--max-rms", "1"]),
+    ("project3d", "project3d.csv", ["--robust", "ransac", "--threshold", "2", "--min-inliers", "0.5"]),
+    ("project3d", "project3d.csv", ["--robust", "huber", "--threshold", "2"]),
+    ("ratio2d", "ratio2d.csv", ["--threshold", "1", "--require-converged"]),
+    ("linear-tanh", "linear_tanh.csv", []),
+    ("linear-tanh", "linear_tanh.csv", ["--loss", "cross-entropy", "--activation", "sigmoid",
+                                        "--form", "general"]),
+]
+
+
+def paths(value, prefix=""):
+    """The key paths of a JSON value (lists of objects as `name[]`)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            yield path
+            if path not in NAMED_BY_MODEL:
+                yield from paths(item, path)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        for item in value:
+            yield from paths(item, prefix + "[]")
+
+
+@pytest.mark.parametrize("model,file,options", RUNS)
+def test_every_key_printed_is_declared_and_documented(model, file, options, tmp_path):
+    out = tmp_path / "residuals.csv"
+    result = CliRunner().invoke(app, [model, str(DATA / file), "--json", "--quiet",
+                                      "--residuals", str(out), *options],
+                                env={"NO_COLOR": "1"}, catch_exceptions=False)
+    doc = json.loads(result.stdout)
+    assert set(doc) <= set(KEYS), set(doc) - set(KEYS)
+    missing = sorted({p for p in paths(doc) if p not in DOCUMENTED})
+    assert not missing, f"not in docs/report.md: {missing}"
+
+
+def test_every_declared_key_is_documented():
+    assert not sorted(set(KEYS) - DOCUMENTED)
