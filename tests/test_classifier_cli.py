@@ -74,11 +74,12 @@ def test_three_classes_are_a_one_line_error(tmp_path):
 
 
 def test_report_tables_on_the_overlapping_sample():
-    result = run(DATA / "linear_tanh.csv")
+    result = run(DATA / "linear_tanh.csv", "--verbose")
     assert result.exit_code == 0
     for text in ("classification", "confusion matrix", "misclassified points (first 10 of",
                  "min margin", "min distance", "accuracy", "z units", "std(y) = "):
         assert text in result.stdout
+    assert "misclassified points (" not in run(DATA / "linear_tanh.csv").stdout  # --verbose
     assert "note: z = k x + b - y is measured in units of std(y)" in result.stderr
 
 

@@ -48,7 +48,7 @@ def test_python_dash_m_runs_the_app():
 
 
 def test_table_output_names_every_parameter():
-    result = run("project3d", str(DATA / "project3d.csv"))
+    result = run("project3d", str(DATA / "project3d.csv"), "--verbose")
     assert result.exit_code == 0
     for name in ("a", "b", "c", "t1", "e", "f", "g", "t2", "i", "j", "k", "t3"):
         assert f"│ {name} " in result.stdout
@@ -63,11 +63,30 @@ def test_standard_input_and_quiet():
     assert result.stderr == ""
 
 
-def test_progress_goes_to_stderr_as_plain_lines_when_not_a_terminal():
-    result = run("project3d", str(DATA / "project3d.csv"), "--json")
-    assert result.exit_code == 0
-    json.loads(result.stdout)
-    assert "project3d: iter" in result.stderr and "\x1b[" not in result.stderr
+def test_a_short_fit_logs_no_progress_that_could_read_like_its_result():
+    for extra in ([], ["--robust", "ransac", "--threshold", "2"]):  # RANSAC refits
+        result = run("project3d", str(DATA / "project3d.csv"), "--json", *extra)
+        assert result.exit_code == 0
+        json.loads(result.stdout)
+        assert "iter" not in result.stderr and "\x1b[" not in result.stderr
+
+
+def test_progress_of_a_long_fit_is_a_plain_line_a_second_naming_each_refit(monkeypatch):
+    from fitcli.report import console
+
+    clock = iter(range(0, 1000, 2))  # two seconds between calls
+    monkeypatch.setattr(console.time, "monotonic", lambda: next(clock))
+    lines = []
+    monkeypatch.setattr(console, "_stderr", lambda: type("E", (), {
+        "print": lambda self, text, **k: lines.append(text), "is_terminal": False,
+        "is_dumb_terminal": False})())
+    info = type("Info", (), {})
+    with console.progress("project3d", False, lambda i: {"rmse": 0.5}) as callback:
+        for iteration in (1, 2, 1, 2):  # a second fit starts again at iteration 1
+            info.iteration, info.cost = iteration, 0.25
+            callback(info)
+    assert lines[0].startswith("project3d: running (2 s), iter     1  loss 0.25  rmse 0.5")
+    assert lines[2].startswith("project3d (fit 2): running")
 
 
 def test_data_error_exit_2_on_stderr_only(tmp_path):

@@ -128,7 +128,7 @@ def test_an_interrupted_or_killed_fit_leaves_the_existing_model(how, tmp_path):
                              *map(str, never_stops)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=ENV)
     try:
-        assert "project3d: iter" in proc.stderr.readline()  # the fit is running
+        assert "project3d: running" in proc.stderr.readline()  # the fit is running
         time.sleep(0.3)
         proc.send_signal(how)
         stdout, stderr = proc.communicate(timeout=60)

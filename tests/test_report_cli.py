@@ -74,13 +74,21 @@ def test_camera_of_the_noisy_sample_matches_its_truth_file():
     assert doc["behind_camera"] == {"count": 0, "lines": []}
 
 
-def test_table_report_names_each_section():
-    result = run(*P3D, "--sigma", "0.5")
-    assert result.exit_code == 0
+def test_table_report_leads_with_the_camera_and_its_quality():
+    """The default report: the camera, then the fit's status, RMS and noise verdict, then
+    the matrix; the parameters, correlations and residual figures come with --verbose."""
+    out = run(*P3D, "--sigma", "0.5").stdout
+    order = ["focal length x (px)", "principal point x (px)", "skew (px)", "rotation rx (deg)",
+             "camera centre Z", "points behind the camera", "converged:", "RMS point error",
+             "the residual is what the noise explains", "camera matrix M", "--verbose adds"]
+    assert [out.index(text) for text in order] == sorted(out.index(text) for text in order)
+    for text in ("degrees of freedom", "chi-square", "correlation of the parameters", "│ t3 "):
+        assert text not in out, text
+    verbose = run(*P3D, "--sigma", "0.5", "--verbose").stdout
     for text in ("std. error", "degrees of freedom", "589", "chi-square", "verdict",
-                 "correlation of the parameters", "focal length x (px)", "camera centre Z",
-                 "points behind the camera"):
-        assert text in result.stdout, text
+                 "correlation of the parameters", "│ t3 ", "R, world to camera"):
+        assert text in verbose, text
+    assert "--verbose adds" not in verbose
 
 
 def test_a_too_small_sigma_and_a_real_misfit_are_called_out():

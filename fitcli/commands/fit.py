@@ -67,6 +67,9 @@ class FitOptions:
     seed: int = option(0, help="Seed for random starts and subsamples.")
     json_output: bool = option(False, "--json", help="Print one JSON object on stdout instead of the tables.")
     quiet: bool = option(False, "--quiet", "-q", help="No progress and no tables; errors still go to stderr.")
+    verbose: bool = option(False, "--verbose", "-v",
+                           help="Add the per-parameter table, the correlations, the residual "
+                           "figures and the optimizer's figures to the report.")
     debug: bool = option(False, "--debug", help="Show the full traceback of an unexpected error.")
     output: Optional[str] = option(
         None, "--output", "-o", metavar="MODEL.json", show_default=False, spoken="-o",
@@ -242,7 +245,7 @@ def _fit(card: ModelCard, o: FitOptions):
     fitted = _robust_fit(model, data, table.source, o)
     report = _report(model, table, data, fitted, o)
     saved = o.output is not None and _save(model, report, table, o)
-    _show(report, o.json_output, o.quiet or o.output == "-")
+    _show(report, o.json_output, o.quiet or o.output == "-", o.verbose)
     if o.output is not None and not saved:
         console.warn(f"model not saved to {o.output}: {report.verdict.why}")
     return report, data
@@ -303,14 +306,14 @@ def _save(model, report, table, o: FitOptions) -> bool:
     return True
 
 
-def _show(report, json_output: bool, quiet: bool) -> None:
+def _show(report, json_output: bool, quiet: bool, verbose: bool = False) -> None:
     from ..report.document import document
     from ..report.tables import report_tables
 
     if json_output:
         console.write_json(document(report))
     elif not quiet:
-        console.print_tables(report_tables(report))
+        console.print_tables(report_tables(report, verbose))
     if not report.result.success:
         console.warn(report.result.message)
     for text in report.warnings:

@@ -1,8 +1,12 @@
 """The only printer: results to stdout (rich tables, JSON or data), progress and messages
 to stderr.
 
-Rich honours NO_COLOR and never colours or animates what is not a terminal; progress is
-animated only on a terminal without NO_COLOR, and is a plain throttled log line otherwise.
+Rich honours NO_COLOR (no colour) and never colours or animates what is not a terminal.
+Progress is animated only on a terminal that is not dumb, outside CI (the CI variable
+set, as CI services do); otherwise it is a plain log line at most once a second, from the
+first second on (a short fit logs nothing).  On a terminal, messages are wrapped at words
+to its width; elsewhere each is one line.  A named warning (report.warnings) can be
+silenced (silence()).
 
 The core speaks of its parameters by name, in backquotes (`max_iter`, `form='general'`);
 what is printed says them in the words the user typed them in, through a vocabulary the
@@ -64,17 +68,43 @@ def one_line(message: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
+def _say(prefix: str, message: str) -> None:
+    """One message on stderr: one line, or on a terminal wrapped at words to its width."""
+    text, stderr = one_line(speak(message)), _stderr()
+    if stderr.is_terminal:
+        from .layout import wrap
+
+        text = wrap(text, stderr.width, " " * min(len(prefix), 10), prefix)
+    else:
+        text = prefix + text
+    stderr.print(text, markup=False, highlight=False)
+
+
 def error(message: str) -> None:
-    _stderr().print(f"error: {one_line(speak(message))}", markup=False, highlight=False)
+    _say("error: ", message)
 
 
 def note(message: str, quiet: bool = False) -> None:
     if not quiet:
-        _stderr().print(f"note: {one_line(speak(message))}", markup=False, highlight=False)
+        _say("note: ", message)
+
+
+_silenced: set[str] = set()
+
+
+def silence(names) -> None:
+    """Leave the warnings with these names (report.warnings.NAMES) off stderr."""
+    _silenced.update(names)
 
 
 def warn(message: str) -> None:
-    _stderr().print(f"warning: {one_line(speak(message))}", markup=False, highlight=False)
+    """A warning on stderr, unless its name (report.warnings) was silenced."""
+    if _silenced:
+        from .warnings import name_of
+
+        if name_of(message) in _silenced:
+            return
+    _say("warning: ", message)
 
 
 def usage(text: str) -> None:
@@ -82,9 +112,14 @@ def usage(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+def in_ci() -> bool:
+    """Whether a CI service runs this (CI=true, 1 or any value but false/0/empty)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def _animated() -> bool:
     stderr = _stderr()
-    return stderr.is_terminal and not stderr.is_dumb_terminal and "NO_COLOR" not in os.environ
+    return stderr.is_terminal and not stderr.is_dumb_terminal and not in_ci()
 
 
 def _progress_text(info, figures: Callable[[Any], dict]) -> str:
@@ -93,22 +128,39 @@ def _progress_text(info, figures: Callable[[Any], dict]) -> str:
     return "  ".join(parts)
 
 
+class _Stages:
+    """Counts the fits of one run: a robust fit refits, and each refit counts its
+    iterations from 1 again; the progress says which fit it is at."""
+
+    def __init__(self, label: str):
+        self.label, self.fits, self.last = label, 1, 0
+
+    def __call__(self, info) -> str:
+        if info.iteration < self.last:
+            self.fits += 1
+        self.last = info.iteration
+        return self.label if self.fits == 1 else f"{self.label} (fit {self.fits})"
+
+
 @contextmanager
 def progress(label: str, quiet: bool, figures: Callable[[Any], dict]) -> Iterator[Callable]:
     """A callback for the fit loop: a transient rich status line on a terminal, else a
-    log line to stderr at most once a second.  `figures(info)` adds the model's error
-    measure; it is evaluated only when something is printed."""
+    log line to stderr once a second from the first second on (a short fit logs
+    nothing, so that no line of progress reads like the result).  `figures(info)` adds
+    the model's error measure; it is evaluated only when something is printed."""
     if quiet:
         yield lambda info: None
         return
-    last = [0.0]
+    stage, started = _Stages(label), time.monotonic()
+    last = [started]
     if not _animated():
 
         def log(info):
-            now = time.monotonic()
-            if info.iteration == 1 or now - last[0] >= LOG_EVERY_SECONDS:
+            name, now = stage(info), time.monotonic()
+            if now - last[0] >= LOG_EVERY_SECONDS:
                 last[0] = now
-                _stderr().print(f"{label}: {_progress_text(info, figures)}", markup=False)
+                _stderr().print(f"{name}: running ({now - started:.0f} s), "
+                                f"{_progress_text(info, figures)}", markup=False)
 
         yield log
         return
@@ -118,15 +170,33 @@ def progress(label: str, quiet: bool, figures: Callable[[Any], dict]) -> Iterato
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
         console=_stderr(), transient=True, redirect_stdout=False, redirect_stderr=False,
     ) as bar:
-        task = bar.add_task(label, total=None)
+        task = bar.add_task(f"{label}: starting", total=None)
 
         def update(info):
-            now = time.monotonic()
+            name, now = stage(info), time.monotonic()
             if now - last[0] >= REFRESH_SECONDS:
                 last[0] = now
-                bar.update(task, description=f"{label}: {_progress_text(info, figures)}")
+                bar.update(task, description=f"{name}: {_progress_text(info, figures)}")
 
         yield update
+
+
+@contextmanager
+def working(text: str, quiet: bool = False) -> Iterator[None]:
+    """A transient spinner saying `text` while a long step runs (reading a large file,
+    building the report of many points), on an animated terminal only."""
+    if quiet or not _animated():
+        yield
+        return
+    with _stderr().status(text, spinner="dots"):
+        yield
+
+
+def awaiting_input(what: str) -> None:
+    """Say that standard input is read, when it is a terminal (else it is silent)."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        note(f"reading {what} from standard input (the terminal); end with Ctrl-D "
+             "(Ctrl-Z Enter on Windows), or give a file name")
 
 
 def write_json(document: dict[str, Any]) -> None:
@@ -150,16 +220,22 @@ def output(path: str, content: str | bytes, option: str) -> None:
         save(path, content, option)
 
 
-def print_tables(renderables) -> None:
-    """Tables for people on stdout, where they are the result."""
+def print_tables(blocks) -> None:
+    """Blocks (report.layout) for people on stdout, where they are the result, laid out
+    for the terminal's width."""
     from rich.console import Console
 
-    console = Console(soft_wrap=True, highlight=False)
-    for item in renderables:
-        console.print(item)
+    _print(Console(soft_wrap=True, highlight=False), blocks)
 
 
-def print_stderr(renderables) -> None:
-    """Tables for people on stderr, where stdout carries data (fitcli predict)."""
-    for item in renderables:
-        _stderr().print(item)
+def print_stderr(blocks) -> None:
+    """Blocks for people on stderr, where stdout carries data (fitcli predict)."""
+    _print(_stderr(), blocks)
+
+
+def _print(console, blocks) -> None:
+    from .layout import BLOCKS, renderables
+
+    for block in blocks:
+        for item in renderables(block, console) if isinstance(block, BLOCKS) else [block]:
+            console.print(item)

@@ -1,6 +1,12 @@
-"""The report as rich tables: renderings of the report record (report.record.Report), of
-a gradient check and of predict's error measures.  Tables are built here and printed by
-report.console."""
+"""The report for people: a rendering of the report record (report.record.Report) as
+blocks (report.layout) that report.console lays out for the terminal's width; also a
+gradient check's and predict's figures.
+
+A fit's report leads with its answer (a model section's, e.g. the camera; otherwise the
+parameters), then the fit's quality (status, RMS, noise), then the model's matrix and
+the rest; the per-parameter table, the correlations, the residual figures and the
+optimizer's details come with --verbose.  The JSON (report.document) keeps everything.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,9 @@ from typing import Any
 
 from ..core.result import plain
 from .console import speak
+from .formats import listing, number, seconds, with_error  # noqa: F401  (listing: record)
+from .layout import Grid, Pairs, Text
+from .sections import render
 
 SUMMARY = [
     ("status", "status"), ("points", "n_points"),
@@ -16,10 +25,21 @@ SUMMARY = [
     ("passes over the data", "evaluations"), ("passes of the start", "start_passes"),
     ("seconds", "seconds"),
 ]
-CAMERA_ROWS = [("fx", "focal length x (px)"), ("fy", "focal length y (px)"), ("skew", "skew (px)"),
-               ("cx", "principal point x (px)"), ("cy", "principal point y (px)"),
-               ("rx", "rotation rx (deg)"), ("ry", "rotation ry (deg)"), ("rz", "rotation rz (deg)"),
-               ("Cx", "camera centre X"), ("Cy", "camera centre Y"), ("Cz", "camera centre Z")]
+MATRICES = {  # model -> (title, row names, column names, caption)
+    "project3d": ("camera matrix M: u = nx / nz, v = ny / nz", ("nx", "ny", "nz"),
+                  ("X", "Y", "Z", "1"),
+                  "(nx, ny, nz) = M (X, Y, Z, 1).  M is scaled so that (i, j, k), the first "
+                  "three entries of its last row, has length 1, and so that nz, the depth, is "
+                  "positive for most points."),
+    "ratio2d": ("the map: ratio = numerator / denominator", ("numerator", "denominator"),
+                ("x", "y", "1"),
+                "Each is its row times (x, y, 1).  The matrix is scaled to length 1, with a "
+                "positive denominator for most points."),
+}
+PARAMETERS = {  # model -> what its parameters are
+    "project3d": "the 12 entries of M, row by row: (a b c t1), (e f g t2), (i j k t3)",
+    "ratio2d": "the map: ratio = (a x + b y + t1) / (c x + d y + t2)",
+}
 GRADCHECK_FORMS = {
     "cost_grad": "kernel gradient (gd, momentum, adam)",
     "normal": "kernel Gauss-Newton pass (lm)",
@@ -27,92 +47,107 @@ GRADCHECK_FORMS = {
 }
 
 
-def number(value: Any, digits: int = 10, style: str = "g") -> str:
-    """The one number format: `digits` significant digits (style "g") or a mantissa of
-    `digits` decimals ("e"); "-" for what is missing or not finite."""
-    value = plain(value)
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}{style}}"
-    return str(value)
+def pairs(title: str, rows, caption: str | None = None) -> Pairs:
+    """A key/value block of (label, text) rows."""
+    return Pairs(title, tuple(tuple(r) for r in rows), caption=caption)
 
 
-def listing(numbers: list[int], limit: int = 20) -> str:
-    """'3, 8, 12, ... (40 more)': the first `limit` numbers of a list."""
-    text = ", ".join(map(str, numbers[:limit]))
-    return text + (f", ... ({len(numbers) - limit} more)" if len(numbers) > limit else "")
-
-
-def _table(title: str, columns=(), caption: str | None = None, **options):
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left",
-                  show_header=bool(columns), **options)
-    for name, justify in columns:
-        table.add_column(name, justify=justify)
-    return table
-
-
-def pairs(title: str, rows, caption: str | None = None) -> Any:
-    """A table of (label, text) rows: the label bold, the text right-aligned."""
-    table = _table(title, caption=caption)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    for label, value in rows:
-        table.add_row(label, value)
-    return table
-
-
-def figures_table(title: str, rows) -> Any:
+def figures_table(title: str, rows) -> Pairs:
     """(label, value) rows, values in the one number format."""
     return pairs(title, [(label, number(value)) for label, value in rows])
 
 
-def report_tables(report) -> list:
-    """The tables of a fit's report, in reading order."""
-    out = _result_tables(report)
-    out.append(_residual_table(report.diagnostics.figures))
-    if report.diagnostics.correlation is not None:
-        out.append(_correlation_table(report.result.param_names, report.diagnostics.correlation))
-    camera = report.section("camera")
-    if camera is not None:
-        out += _camera_tables(camera.content, len(report.behind or []))
+def report_tables(report, verbose: bool = False) -> list:
+    """The blocks of a fit's report in reading order (see the module's docstring)."""
+    rendered = [render(report, s) for s in report.sections]
+    answer = [b for r in rendered for b in r.answer]
+    detail, names = [b for r in rendered for b in r.detail], [n for r in rendered for n in r.detail_names]
+    params = _parameters(report)
+    matrix = _matrix(report)
+    out = [_headline(report)]
+    if answer:
+        out += [*answer, _quality(report), *matrix]
+        detail.insert(0, params)
+    else:  # the parameters are the answer (ratio2d); the matrix repeats them
+        out += [params, _quality(report)]
+        detail = matrix + detail
+    out += [b for r in rendered for b in r.more]
     robust = report.robust
     if robust.get("method", "none") != "none" or robust.get("threshold"):
         out.append(_robust_table(robust))
     if report.gates:
         out.append(_gates_table(report.gates))
-    classification = report.section("classification")
-    if classification is not None:
-        out += classification_tables(classification.content)
-    return out
+    extra = [_summary(report), _residual_table(report.diagnostics.figures)]
+    if report.diagnostics.correlation is not None:
+        extra.append(_correlation_table(report.result.param_names, report.diagnostics.correlation))
+    if verbose:
+        return out + detail + extra
+    names = ["the parameters with their standard errors and correlations", *names,
+             "the residual figures", "the optimizer's figures"]
+    return out + [Text(f"--verbose adds {', '.join(names)}; --json has all of it", "dim")]
 
 
-def _result_tables(report) -> list:
+def _headline(report) -> Text:
+    result = report.result
+    return Text(f"{result.model} fit of {report.source}: {result.n_points} points", "bold")
+
+
+def _parameters(report) -> Grid:
     result, errors = report.result, report.diagnostics.standard_errors
-    params = _table(f"{result.model}: fitted parameters",
-                    [("parameter", "left"), ("value", "right")]
-                    + ([("std. error", "right")] if errors is not None else []))
-    for j, (name, value) in enumerate(zip(result.param_names, result.params)):
-        params.add_row(name, number(value), *([number(errors[j], 4)] if errors is not None else []))
-    out = [params]
-    extra = result.extra
-    if "matrix" in extra:
-        matrix = _table(f"matrix ({extra['normalization']})")
-        for row in extra["matrix"]:
-            matrix.add_row(*(number(v) for v in row))
-        out.append(matrix)
+    header = ("parameter", "value") + (("std. error",) if errors is not None else ())
+    rows = tuple((name, number(value), *([number(errors[j], 4)] if errors is not None else []))
+                 for j, (name, value) in enumerate(zip(result.param_names, result.params)))
+    what = PARAMETERS.get(result.model, "fitted parameters")
+    return Grid(f"{result.model}: {what}", header, rows)
+
+
+def _matrix(report) -> list:
+    extra = report.result.extra
+    if "matrix" not in extra:
+        return []
+    matrix = plain(extra["matrix"])
+    default = (f"matrix ({extra.get('normalization', '')})", [f"row {i + 1}" for i in range(len(matrix))],
+               [str(j + 1) for j in range(len(matrix[0]))], None)
+    title, rows, columns, caption = MATRICES.get(report.model.name, default)
+    return [Grid(title, ("", *columns), tuple((name, *(number(v) for v in row))
+                                               for name, row in zip(rows, matrix)), caption=caption)]
+
+
+def _quality(report) -> Pairs:
+    """How good the fit is: its status, the points counted, the RMS and the noise."""
+    result, d = report.result, report.diagnostics.figures
+    rows = [("status", speak(result.message))]
+    if report.inlier is not None:
+        rows.append(("points", f"{result.n_points}, of which {int(report.inlier.sum())} inliers "
+                               f"(error <= {number(report.robust.get('threshold'), 6)})"))
+    if report.model.measured:
+        rows.append(("RMS point error", number(d["rms"], 6) + (
+            "" if d["points"] == "all points" else " (inliers)")))
+        rows.append(("noise", _noise(d)))
+    else:
+        rows.append(("loss (mean per point)", number(result.cost, 6)))
+    return Pairs("fit", tuple(rows))
+
+
+def _noise(d: dict[str, Any]) -> str:
+    test = d.get("noise_test")
+    if test:
+        return f"{test['verdict']} (p = {number(test['p_value'], 3)}, sigma {number(d['sigma'], 6)} given)"
+    return (f"sigma = {number(d['sigma_estimate'], 6)}, estimated from the residual "
+            "(--sigma S, the known noise per coordinate, tests it)")
+
+
+def _summary(report) -> Pairs:
+    result = report.result
     figures = {"status": result.status.value, "n_points": result.n_points, "loss": result.cost,
                "optimizer": result.optimizer, "iterations": result.n_iter,
-               "evaluations": result.n_eval, "seconds": result.seconds, **extra}
-    summary = pairs("fit", [(label, number(figures[key])) for label, key in SUMMARY
-                            if key in figures], caption=speak(result.message))
-    out.append(summary)
-    return out
+               "evaluations": result.n_eval, **result.extra}
+    rows = [(label, number(figures[key])) for label, key in SUMMARY if key in figures]
+    rows.append(("seconds", seconds(result.seconds)))
+    return pairs("optimizer", rows)
 
 
-def _residual_table(d: dict[str, Any]):
+def _residual_table(d: dict[str, Any]) -> Pairs:
     rows = [("points counted", f"{d['n']} ({d['points']})"), ("degrees of freedom", str(d["dof"])),
             ("sum of squares", number(d["sum_squares"], 7)), ("RMS point error", number(d["rms"], 6))]
     if "rms_coordinate" in d:
@@ -133,15 +168,11 @@ def _residual_table(d: dict[str, Any]):
     return pairs("residuals", rows)
 
 
-def _correlation_table(names, corr):
-    from rich import box
-
-    table = _table("correlation of the parameters (lower triangle)", [("", "left")]
-                   + [(name, "right") for name in names], box=box.SIMPLE, padding=(0, 0, 0, 1))
+def _correlation_table(names, corr) -> Grid:
     corr = plain(corr)
-    for i, (name, row) in enumerate(zip(names, corr)):
-        table.add_row(name, *(_corr(v) for v in row[:i]), "1" if row[i] is not None else "-")
-    return table
+    rows = tuple((name, *(_corr(v) for v in row[:i]), "1" if row[i] is not None else "-",
+                  *([""] * (len(names) - i - 1))) for i, (name, row) in enumerate(zip(names, corr)))
+    return Grid("correlation of the parameters (lower triangle)", ("", *names), rows, simple=True)
 
 
 def _corr(value: float | None) -> str:
@@ -152,19 +183,7 @@ def _corr(value: float | None) -> str:
     return text.replace("0.", ".", 1) if abs(value) < 0.995 else f"{value:+.1f}"
 
 
-def _camera_tables(camera: dict[str, Any], behind: int):
-    table = _table("camera: M = K [R | -R C]; " + camera["angles"],
-                   [("figure", "left"), ("value", "right"), ("std. error", "right")])
-    for key, label in CAMERA_ROWS:
-        table.add_row(label, number(camera["figures"][key]),
-                      number(camera["standard_errors"][key], 4))
-    R = _table(f"R (world to camera, {camera['handedness']}-handed)")
-    for row in camera["R"]:
-        R.add_row(*(f"{v:+.8f}" for v in row))
-    return [table, R, pairs("depth", [("points behind the camera", str(behind))])]
-
-
-def _robust_table(robust: dict[str, Any]):
+def _robust_table(robust: dict[str, Any]) -> Pairs:
     rows = [("method", robust["method"]), ("threshold", number(robust.get("threshold"), 6)),
             ("loss minimised", robust["loss"])]
     if "trials" in robust:
@@ -178,87 +197,10 @@ def _robust_table(robust: dict[str, Any]):
     return pairs("outliers", rows)
 
 
-def _gates_table(gates) -> Any:
-    table = _table("quality gates", [(name, "left") for name in ("gate", "limit", "value", "result")])
-    for g in gates:
-        table.add_row(g.gate, number(g.limit, 6), number(g.value, 6), "passed" if g.passed else "FAILED")
-    return table
-
-
-def classification_tables(c: dict[str, Any]) -> list:
-    """linear-tanh: the summary, the confusion matrix and the first misclassified rows."""
-    summary = _table("classification")
-    summary.add_column(style="bold")
-    summary.add_column()
-    for label, text in _classification_rows(c):
-        summary.add_row(label, text)
-    return [summary, _confusion_table(c), *_misclassified_table(c)]
-
-
-def _classification_rows(c: dict[str, Any]) -> list[tuple[str, str]]:
-    pos, neg = c["labels"]["positive"], c["labels"]["negative"]
-    n = c["n_correct"] + c["n_misclassified"]
-    rows = [
-        ("model", _separator_text(c)),
-        ("line", _line_text(c["line"])),
-        ("labels", f"+1 = {pos}, -1 = {neg}"),
-        ("z units", _units_text(c)),
-        ("accuracy", f"{c['accuracy']:.6g} ({c['n_correct']} of {n})"),
-        ("larger class alone", f"{c['baseline_accuracy']:.6g} (accuracy of always predicting it)"),
-        ("precision, recall of +1", f"{number(c['precision'], 6)}, {number(c['recall'], 6)}"),
-        ("min margin", f"{number(c['min_margin'], 6)} (nearest correct point, along y)"),
-        ("min distance", f"{number(c['min_distance'], 6)} (nearest correct point, perpendicular)"),
-    ]
-    if c["log_loss"] is not None:
-        rows.append(("log-loss", f"{c['log_loss']:.10g} (mean -log P(label))"))
-    if c["vertical"]:
-        v = c["vertical"]
-        loss = "inf" if plain(v["loss"]) is None else number(v["loss"], 6)  # cross-entropy, a point wrong
-        rows.append(("vertical limit", f"x = {number(v['x'], 6)}, +1 to the {v['positive_side']}, "
-                                       f"loss {loss}"))
-    return rows
-
-
-def _separator_text(c) -> str:
-    z = "k x + b - y" if c["form"] == "tutorial" else "w1 x + w2 y + w0"
-    return f"{c['activation']}, {c['loss_function']} loss, {c['form']} form: z = {z}"
-
-
-def _line_text(line: dict[str, Any]) -> str:
-    if line["k"] is None:
-        return f"x = {number(line.get('x'), 6)} (vertical), +1 to the {line['positive_side']}"
-    return f"y = {line['k']:.8g} x + {line['b']:.8g}, +1 {line['positive_side']} it"
-
-
-def _units_text(c) -> str:
-    if c["form"] == "general":
-        return "learned (w sets the scale of z)"
-    return f"std(y) = {c['z_scale']:.6g} (standardised)" if c["standardized"] else "y's units"
-
-
-def _confusion_table(c):
-    pos, neg = c["labels"]["positive"], c["labels"]["negative"]
-    table = _table("confusion matrix (rows: true class)",
-                   [("", "left"), (f"predicted +1 ({pos})", "right"), (f"predicted -1 ({neg})", "right")])
-    (tp, fn), (fp, tn) = c["confusion"]
-    table.add_row(f"true +1 ({pos})", str(tp), str(fn))
-    table.add_row(f"true -1 ({neg})", str(fp), str(tn))
-    return table
-
-
-def _misclassified_table(c) -> list:
-    rows = c["misclassified"]
-    if not rows:
-        return []
-    key = "line" if "line" in rows[0] else "row"
-    shown = f"first {len(rows)} of {c['n_misclassified']}" if len(rows) < c["n_misclassified"] else "all"
-    table = _table(speak(f"misclassified points ({shown}; every point: `residuals` FILE)"),
-                   [(name, "left" if name == "label" else "right")
-                    for name in (key, "x", "y", "label", "z", "margin")])
-    for r in rows:
-        table.add_row(str(r[key]), *(number(r[k], 6) for k in ("x", "y")), str(r["label"]),
-                      *(number(r[k], 6) for k in ("z", "margin")))
-    return [table]
+def _gates_table(gates) -> Grid:
+    return Grid("quality gates", ("gate", "limit", "value", "result"),
+                tuple((g.gate, number(g.limit, 6), number(g.value, 6), "passed" if g.passed else "FAILED")
+                      for g in gates), justify=("left",) * 4)
 
 
 def gradcheck_tables(result, source: str) -> list:
@@ -266,20 +208,19 @@ def gradcheck_tables(result, source: str) -> list:
     start, tol, randoms = result.points[0], result.tol, len(result.points) - 1
     note = speak("* above `tol`, but within the finite differences' own error (e.g. a "
                  "gradient that vanishes where the start fits the data)") if result.excused() else None
-    main = _table(f"{result.model}: gradient of the mean loss at the start point (random: "
-                  f"the worst relative error at {randoms} random points); data {source}; "
-                  f"coordinates {result.coordinates}",
-                  [(name, "left" if name in ("parameter", "result") else "right")
-                   for name in ("parameter", "analytic", "numeric", "rel. error", "random", "result")],
-                  caption=note)
     worst_random = result.worst(start=1) if randoms else None
-    failed = set(result.failed())
+    failed, rows = set(result.failed()), []
     for j, name in enumerate(result.param_names):
         worst_all = max(float(result.worst(f)[j]) for f in GRADCHECK_FORMS)
         verdict = "FAIL" if name in failed else ("ok*" if worst_all > tol else "ok")
-        main.add_row(name, number(start.analytic["cost_grad"][j], 7), number(start.numeric[j], 7),
+        rows.append((name, number(start.analytic["cost_grad"][j], 7), number(start.numeric[j], 7),
                      number(start.rel_errors("cost_grad")[j], 1, "e"),
-                     "-" if worst_random is None else number(worst_random[j], 1, "e"), verdict)
-    rows = [(GRADCHECK_FORMS[f], number(result.worst_counted(f), 1, "e")) for f in GRADCHECK_FORMS]
-    rows.append(("result", "FAILED: " + ", ".join(result.failed()) if failed else "passed"))
-    return [main, pairs(speak(f"largest relative error, all points (`tol` {tol:g})"), rows)]
+                     "-" if worst_random is None else number(worst_random[j], 1, "e"), verdict))
+    names = ("parameter", "analytic", "numeric", "rel. error", "random", "result")
+    main = Grid(f"{result.model}: gradient of the mean loss at the start point (random: the worst "
+                f"relative error at {randoms} random points); data {source}; coordinates "
+                f"{result.coordinates}", names, tuple(rows), caption=note,
+                justify=tuple("left" if n in ("parameter", "result") else "right" for n in names))
+    summary = [(GRADCHECK_FORMS[f], number(result.worst_counted(f), 1, "e")) for f in GRADCHECK_FORMS]
+    summary.append(("result", "FAILED: " + ", ".join(result.failed()) if failed else "passed"))
+    return [main, pairs(speak(f"largest relative error, all points (`tol` {tol:g})"), summary)]
