@@ -141,7 +141,23 @@ def _evaluate(model, params, table, options: dict, model_file: str) -> dict[str,
         raise ModelFileError(f"{model_file}: {exc}") from None
     except ValueError as exc:
         raise DataError(f"{table.source}: {exc}") from None
-    return {"n_points": table.n_rows, **figures}
+    figures = {"n_points": table.n_rows, **figures}
+    if "behind_camera" in figures:  # named as the fit's report names them
+        figures["behind_camera"] = _behind(model, params, table, options)
+    return figures
+
+
+def _behind(model, params, table, options: dict) -> dict[str, Any]:
+    """{"count": n, "lines" (or "rows", for standard input): [...]}: the points at or
+    behind the camera, as in the fit's JSON."""
+    import numpy as np
+
+    from ..report.pointfile import Rows
+
+    depth = model.predict(params, table.values[:, : model.n_inputs], **options)["depth"]
+    rows = Rows(table)
+    numbers = rows.of(~(depth > 0))
+    return {"count": len(numbers), rows.kind + "s": numbers}
 
 
 def _report(model, model_file: str, table, figures: dict, metrics: str | None, quiet: bool) -> None:
@@ -152,7 +168,8 @@ def _report(model, model_file: str, table, figures: dict, metrics: str | None, q
 
     if not quiet:
         title = f"{model.name} model {model_file}: error on the targets in {table.source}"
-        rows = [(LABELS.get(key, key), value) for key, value in figures.items()]
+        rows = [(LABELS.get(key, key), value["count"] if key == "behind_camera" else value)
+                for key, value in figures.items()]
         console.print_stderr([figures_table(title, rows)])
     if metrics is not None:
         doc = plain({"model": model.name, "model_file": model_file, "input": table.source,

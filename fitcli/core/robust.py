@@ -29,7 +29,7 @@ class Huber:
 
     c: float
     name = "huber"
-    formula = "rho(s) = s if s <= c^2, else 2 c sqrt(s) - c^2"
+    formula = "rho(s) = s if s <= T^2, else 2 T sqrt(s) - T^2, T the threshold"
 
     def rho(self, s: np.ndarray) -> np.ndarray:
         root = np.sqrt(s)  # c * c: a float's c**2 raises OverflowError for c = 1e300
@@ -46,7 +46,7 @@ class Cauchy:
 
     c: float
     name = "cauchy"
-    formula = "rho(s) = c^2 log(1 + s / c^2)"
+    formula = "rho(s) = T^2 log(1 + s / T^2), T the threshold"
 
     def rho(self, s: np.ndarray) -> np.ndarray:
         return (self.c * self.c) * np.log1p(s / (self.c * self.c))

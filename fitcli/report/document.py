@@ -65,7 +65,7 @@ def document(report) -> dict[str, Any]:
         doc["correlation"] = d.correlation
     for s in report.sections:
         if s.key in FRONT:
-            doc[s.key] = s.content
+            doc[s.key] = _angles(s.content) if s.key == "camera" else s.content
     if report.behind is not None:
         doc["behind_camera"] = {"count": len(report.behind), report.rows.kind + "s": report.behind}
     doc["robust"] = report.robust
@@ -80,3 +80,22 @@ def document(report) -> dict[str, Any]:
         if s.key not in FRONT:
             doc[s.key] = s.content
     return plain(doc)
+
+
+ANGLE_CONVENTION = "degrees, R = Rz(rz) Ry(ry) Rx(rx) (world to camera)"
+
+
+def _angles(camera: dict[str, Any]) -> dict[str, Any]:
+    """The camera with `angles` as the angles themselves ({rx, ry, rz} in degrees, null
+    for a left-handed camera), their convention in `angle_convention`."""
+    figures = camera.get("figures", {})
+    if not isinstance(camera.get("angles"), str) or "rx" not in figures:
+        return camera
+    out = {}
+    for key, value in camera.items():
+        if key == "angles":
+            out["angles"] = {k: figures[k] for k in ("rx", "ry", "rz")}
+            out["angle_convention"] = ANGLE_CONVENTION
+        else:
+            out[key] = value
+    return out

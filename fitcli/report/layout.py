@@ -75,10 +75,12 @@ def flow(items, width: int, indent: str = INDENT, first: str = "", gap: str = " 
 def renderables(block, console) -> list[Any]:
     """The rich renderables of one block laid out for `console.width`: its title and
     caption as text wrapped at words, its rows as a table that fits or as a layout that
-    keeps every cell whole."""
+    keeps every cell whole.  Text is wrapped on a terminal only: elsewhere (a file, a
+    pipe, a CI log) each title and sentence stays one line, for grep."""
     width = console.width
+    words = width if console.is_terminal else 10**6
     if isinstance(block, Text):
-        return [_text(wrap(block.text, width), block.style)]
+        return [_text(wrap(block.text, words), block.style)]
     if isinstance(block, Pairs):
         table = _pairs_table(block)
         if _natural(table, console) <= width or _wraps_well(block, table, console):
@@ -91,8 +93,8 @@ def renderables(block, console) -> list[Any]:
             body = [table]
         else:
             body = _chunked(block, console) or _stacked_grid(block, width)
-    title = [_text(wrap(block.title, width), "bold")] if block.title else []
-    caption = [_text(wrap(block.caption, width), "dim")] if block.caption else []
+    title = [_text(wrap(block.title, words), "bold")] if block.title else []
+    caption = [_text(wrap(block.caption, words), "dim")] if block.caption else []
     return title + body + caption
 
 
