@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .commands import fit, gradcheck, predict, synth
+from .commands import completion, fit, gradcheck, predict, synth
+from .commands.examples import exit_codes
 from .commands.options import learn_model_options
 from .core.models import CARDS
 from .errors import EXIT_CRASH, EXIT_INTERRUPTED
@@ -26,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,  # help texts are plain: brackets such as [a, b, t1] stay as written
+    epilog=exit_codes(),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -39,7 +41,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                           help="Print the version.")
     ] = False,
 ) -> None:
     """Fit models to CSV points by hand-derived gradients."""
@@ -50,6 +53,7 @@ fit.register(app, CARDS.values())
 synth.register(app, CARDS.values())
 predict.register(app, CARDS.values())
 gradcheck.register(app, CARDS.values())
+completion.register(app)
 
 
 def main() -> None:
@@ -65,6 +69,7 @@ def run(args: list[str]) -> int:
     """Run the app on args and return its exit code.  Every failure is one line on
     stderr: a usage error as "error: <what>", a crash (a bug) as "error: internal error"
     with exit 1, its traceback shown only with FITCLI_DEBUG=1."""
+    completion.prepare(os.environ)
     try:
         code = app(args, prog_name="fitcli", standalone_mode=False)
     except _CLICK_ERROR as exc:

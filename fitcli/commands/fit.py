@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Annotated, Any, Optional
 
 import typer
@@ -15,6 +15,7 @@ from ..core.models.card import ModelCard
 from ..errors import UsageError
 from ..report import console
 from ..report.console import speak
+from ..report.warnings import NAMES as WARNING_NAMES
 from .options import (
     MODEL_FLAGS,
     Decl,
@@ -26,7 +27,9 @@ from .options import (
     learn,
     option,
 )
+from .examples import epilog
 from .shared import about, reported_errors
+
 
 REPORT_PANEL = "Report and outliers"
 GATE_PANEL = "Quality gates (exit code 5 when one fails)"
@@ -39,7 +42,9 @@ DEFAULT_THRESHOLD_SIGMAS = 3.0
 class FitOptions:
     """The options of a fit command (linear-tanh, ratio2d, project3d)."""
 
-    file: str = argument("FILE", "CSV file of points (header row optional); - reads standard input.")
+    file: str = argument("FILE...", "CSV file of points (header row optional); - reads standard "
+                         "input.  Several files: one report each (--json: one JSON line each).",
+                         many=True)  # the command gets a list; each fit one of its files
     columns: Optional[str] = option(
         None, metavar="NAMES", show_default=False,
         help="Comma-separated file columns to read instead of the default names "
@@ -63,7 +68,8 @@ class FitOptions:
                          help="Stop when the step is this small relative to the parameters.")
     normalize: bool = option(
         True, "--normalize/--no-normalize",
-        help="Centre and scale the points before fitting (Hartley); the result is mapped back.")
+        help="Centre and scale the points before fitting (mean 0, mean distance sqrt 2 from "
+        "it), which keeps the numbers well conditioned; the result is mapped back.")  # per model
     seed: int = option(0, help="Seed for random starts and subsamples.")
     json_output: bool = option(False, "--json", help="Print one JSON object on stdout instead of the tables.")
     quiet: bool = option(False, "--quiet", "-q", help="No progress and no tables; errors still go to stderr.")
@@ -71,6 +77,10 @@ class FitOptions:
                            help="Add the per-parameter table, the correlations, the residual "
                            "figures and the optimizer's figures to the report.")
     debug: bool = option(False, "--debug", help="Show the full traceback of an unexpected error.")
+    no_warn: Optional[str] = option(
+        None, "--no-warn", metavar="NAMES", show_default=False,
+        help="Leave these warnings off stderr, comma-separated (also FITCLI_NO_WARN; the JSON "
+        "keeps them): " + ", ".join(WARNING_NAMES) + ".")
     output: Optional[str] = option(
         None, "--output", "-o", metavar="MODEL.json", show_default=False, spoken="-o",
         help="Save the fitted model here (atomically; - for stdout) for fitcli predict.  "
@@ -105,6 +115,7 @@ class FitOptions:
         False, "--require-converged", panel=GATE_PANEL, show_default=False,
         help="Make a fit that did not converge a gate failure (exit 5 instead of 4).")
     model_options: dict = field(default_factory=dict)  # the model's own (card.options)
+    several: int = 0  # k: the k-th of several input files (JSON Lines, a line between reports)
 
     def validate(self, card: ModelCard) -> tuple["FitOptions", list[str]]:
         """The options as the fit uses them, and notes on what was inferred.
@@ -138,6 +149,10 @@ class FitOptions:
             raise UsageError("-o - and --json both write to stdout; give -o a file name")
         if o.output is not None:
             check_output(o.output, "-o", (o.file,))
+        unknown = [n for n in o.silenced if n not in WARNING_NAMES]
+        if unknown:
+            raise UsageError(f"--no-warn: no warning is named {unknown[0]!r}; the names are "
+                             f"{', '.join(WARNING_NAMES)}")
         if o.learning_rate is not None and o.optimizer is None:
             o = replace(o, optimizer="gd")
             notes.append("--lr given: fixed-step gradient descent (--optimizer gd)")
@@ -146,13 +161,36 @@ class FitOptions:
         return o, notes
 
     @property
+    def silenced(self) -> list[str]:
+        """The warnings --no-warn (or FITCLI_NO_WARN) names."""
+        given = self.no_warn if self.no_warn is not None else os.environ.get("FITCLI_NO_WARN", "")
+        return [n.strip() for n in given.split(",") if n.strip()]
+
+    @property
     def column_names(self) -> Optional[list[str]]:
         return column_list(self.columns)
 
 
+NORMALIZE_LABELS = ("Standardise x and y before fitting (mean 0, standard deviation 1), which "
+                    "keeps the numbers well conditioned; the result is mapped back.  z's unit is "
+                    "--standardize's.")
+
+
+THRESHOLD_LABELS = ("|tanh(z) - label| beyond which a point counts as an outlier (the "
+                    "report labels and counts them; the fit is unchanged).")
+
+
 def fit_declarations(card: ModelCard) -> dict[str, Decl]:
-    """The declarations of FitOptions that depend on the model: its starts."""
-    return {"init": Decl((), speak(card.init_help), choices=card.inits, show_default=False)}
+    """The declarations of FitOptions that depend on the model: its starts; the options
+    that apply to measured targets only, hidden for class labels (still accepted, to say
+    so); what --normalize does."""
+    declared = {f.name: f.metadata["cli"] for f in fields(FitOptions) if "cli" in f.metadata}
+    out = {"init": Decl((), speak(card.init_help), choices=card.inits, show_default=False)}
+    if not card.measured:
+        out.update({name: replace(declared[name], hidden=True) for name in ("sigma", "robust")})
+        out["normalize"] = replace(declared["normalize"], help=NORMALIZE_LABELS)
+        out["threshold"] = replace(declared["threshold"], help=THRESHOLD_LABELS)
+    return out
 
 
 def model_parameters(card: ModelCard) -> list[inspect.Parameter]:
@@ -204,7 +242,7 @@ def register(app: typer.Typer, cards) -> None:
         doc = f"{card.summary}\n\n    {console.speak(card.description)}"
         function = command(FitOptions, run, doc, fit_declarations(card), model_parameters(card),
                            card.name)
-        app.command(card.name, short_help=card.summary.rstrip("."))(function)
+        app.command(card.name, short_help=card.summary.rstrip("."), epilog=epilog(card.name))(function)
 
 
 def _runner(card: ModelCard):
@@ -212,15 +250,25 @@ def _runner(card: ModelCard):
 
     def run(**values: Any) -> None:
         own = {k: values.pop(k) for k in list(values) if k in names}
-        run_fit(card, FitOptions(**values, model_options=own))
+        files = list(values.pop("file"))
+        run_fit(card, FitOptions(file=files[0], **values, model_options=own), files)
 
     return run
 
 
-def run_fit(card: ModelCard, options: FitOptions) -> None:
-    """Fit, report, save and exit with the report's exit code."""
+def run_fit(card: ModelCard, options: FitOptions, files: list[str] | None = None) -> None:
+    """Fit, report, save and exit with the report's exit code; several files one after
+    the other, each as if alone (commands.files.run_several)."""
+    from .files import per_file, run_several
+
     with reported_errors(options.debug):
-        report, data = _fit(card, options)
+        records = per_file(options, files or [options.file])
+        for o in records:  # every usage error before the first fit
+            o.validate(card)
+    if len(records) > 1:
+        raise typer.Exit(run_several(card, records, lambda o: _fit(card, o)[0]))
+    with reported_errors(options.debug):
+        report, data = _fit(card, records[0])
     raise typer.Exit(report.verdict.exit_code)
 
 
@@ -229,11 +277,11 @@ def _fit(card: ModelCard, o: FitOptions):
     from ..io.csv_in import read_table
 
     o, notes = o.validate(card)
+    console.silence(o.silenced)
     for text in notes:
         console.note(text, o.quiet)
     model = MODELS[card.name].variant(**o.model_options)
-    table = read_table(o.file, model.columns, model=card.name, rename=o.column_names,
-                       text_columns=model.text_columns)
+    table = _read(card, model, o)
     with about(table.source):
         levels = {"levels": table.levels} if model.text_columns else {}
         data, data_notes = model.split(table.values, **levels)
@@ -245,10 +293,29 @@ def _fit(card: ModelCard, o: FitOptions):
     fitted = _robust_fit(model, data, table.source, o)
     report = _report(model, table, data, fitted, o)
     saved = o.output is not None and _save(model, report, table, o)
-    _show(report, o.json_output, o.quiet or o.output == "-", o.verbose)
+    _show(report, o.json_output, o.quiet or o.output == "-", o.verbose, o.several)
     if o.output is not None and not saved:
         console.warn(f"model not saved to {o.output}: {report.verdict.why}")
     return report, data
+
+
+LARGE_FILE = 8 << 20  # bytes: a file that takes a while to read gets a spinner
+
+
+def _read(card: ModelCard, model, o: FitOptions):
+    """The input table; a spinner while a large file loads, a note when standard input
+    is a terminal (else the command would seem to hang)."""
+    from contextlib import nullcontext
+
+    from ..io.csv_in import read_table
+
+    if o.file == "-":
+        console.awaiting_input(f"{card.name} points ({', '.join(model.columns)})")
+    large = o.file != "-" and os.path.isfile(o.file) and os.path.getsize(o.file) >= LARGE_FILE
+    size = f" ({os.path.getsize(o.file) / 1e6:.0f} MB)" if large else ""
+    with console.working(f"{card.name}: reading {o.file}{size}", o.quiet) if large else nullcontext():
+        return read_table(o.file, model.columns, model=card.name, rename=o.column_names,
+                          text_columns=model.text_columns)
 
 
 def _robust_fit(model, data, source: str, o: FitOptions):
@@ -270,8 +337,8 @@ def _report(model, table, data, fitted, o: FitOptions):
 
     request = ReportRequest(o.sigma, o.robust, o.threshold, o.residuals, o.plot, o.max_rms,
                             o.min_inliers, o.require_converged)
-    with about(table.source, None):  # the report normalises the data even after --no-normalize
-        report = build_report(model, table, data, fitted, request)
+    with about(table.source, None), console.working(f"{model.name}: the report", o.quiet):
+        report = build_report(model, table, data, fitted, request)  # normalises the data
     if o.residuals:
         pointfile.write_residuals(o.residuals, report, data)
     if o.plot:
@@ -299,21 +366,27 @@ def _save(model, report, table, o: FitOptions) -> bool:
         return False
     if not (o.save_unconverged or report.verdict.usable):
         return False
-    console.output(o.output, dumps(fit_document(model, result, table.source, table.n_rows)),
-                   "`output`")
+    from .files import shared_name
+
+    console.output(o.output, dumps(fit_document(model, result, shared_name(table.source),
+                                                table.n_rows)), "`output`")
     if o.output != "-":
         console.note(f"model saved to {o.output}", o.quiet)
     return True
 
 
-def _show(report, json_output: bool, quiet: bool, verbose: bool = False) -> None:
+def _show(report, json_output: bool, quiet: bool, verbose: bool = False,
+          several: int = 0) -> None:
     from ..report.document import document
+    from ..report.layout import Text
     from ..report.tables import report_tables
 
-    if json_output:
+    if json_output and several:
+        console.write_json_line({**document(report), "exit_code": report.verdict.exit_code})
+    elif json_output:
         console.write_json(document(report))
     elif not quiet:
-        console.print_tables(report_tables(report, verbose))
+        console.print_tables(([Text("")] if several > 1 else []) + report_tables(report, verbose))
     if not report.result.success:
         console.warn(report.result.message)
     for text in report.warnings:

@@ -10,6 +10,7 @@ import typer
 from ..errors import EXIT_GRADCHECK
 from ..report import console
 from .options import argument, column_list, command, kind_declaration, learn, option
+from .examples import epilog
 from .shared import about, reported_errors
 
 DOC = """Compare the hand-derived gradient of the mean loss with central differences.
@@ -51,7 +52,7 @@ learn(GradcheckOptions)
 def register(app: typer.Typer, cards) -> None:
     function = command(GradcheckOptions, lambda **v: gradcheck(GradcheckOptions(**v)), DOC,
                        kind_declaration(list(cards)), name="gradcheck")
-    app.command("gradcheck", short_help="Check the hand-derived gradients against central "
+    app.command("gradcheck", epilog=epilog("gradcheck"), short_help="Check the hand-derived gradients against central "
                 "differences")(function)
 
 

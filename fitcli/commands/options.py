@@ -41,14 +41,16 @@ class Decl:
     min: Optional[float] = None
     max: Optional[float] = None
     spoken: Optional[str] = None  # the flag messages name, if not the first of `flags`
+    hidden: bool = False  # accepted (to say why it does not apply) but not in --help
+    many: bool = False  # an argument given one or more times (FILE...)
 
 
 def option(default: Any, *flags: str, help: str, **decl: Any):
     return field(default=default, metadata={"cli": Decl(flags, help, **decl)})
 
 
-def argument(metavar: str, help: str, default: Any = MISSING):
-    return field(default=default, metadata={"cli": Decl((metavar,), help, argument=True)})
+def argument(metavar: str, help: str, default: Any = MISSING, many: bool = False):
+    return field(default=default, metadata={"cli": Decl((metavar,), help, argument=True, many=many)})
 
 
 def _positive(value):
@@ -77,6 +79,8 @@ def _parameter(name: str, kind: type, default: Any, d: Decl) -> inspect.Paramete
         kind = choice_type(name, d.choices)
         default = kind(default) if default not in (None, MISSING) else default
     annotation = kind if default is not None or kind is bool else Optional[kind]
+    if d.many:
+        annotation = list[kind]
     if d.argument:
         info = typer.Argument(metavar=d.flags[0], show_default=False, help=d.help)
         default = inspect.Parameter.empty if default is MISSING else default
@@ -84,6 +88,8 @@ def _parameter(name: str, kind: type, default: Any, d: Decl) -> inspect.Paramete
         extra = {k: v for k, v in (("metavar", d.metavar), ("rich_help_panel", d.panel),
                                    ("show_default", d.show_default), ("min", d.min),
                                    ("max", d.max)) if v is not None}
+        if d.hidden:
+            extra["hidden"] = True
         if d.positive:
             extra["callback"] = _positive
         info = typer.Option(*_flags(name, d, kind), help=d.help, **extra)

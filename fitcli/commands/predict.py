@@ -15,6 +15,7 @@ import typer
 from ..errors import DataError, ModelFileError, UsageError
 from ..report import console
 from .options import argument, column_list, command, learn, option
+from .examples import epilog
 from .shared import about, reported_errors
 
 LABELS = {
@@ -75,7 +76,7 @@ learn(PredictOptions)
 def register(app: typer.Typer, cards) -> None:
     function = command(PredictOptions, lambda **v: predict(PredictOptions(**v)), DOC,
                        name="predict")
-    app.command("predict", short_help="Apply a saved model to new points (CSV on stdout)")(function)
+    app.command("predict", epilog=epilog("predict"), short_help="Apply a saved model to new points (CSV on stdout)")(function)
 
 
 def predict(o: PredictOptions) -> None:

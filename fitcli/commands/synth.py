@@ -12,6 +12,7 @@ from ..core.models.card import ModelCard
 from ..errors import UsageError
 from ..report import console
 from .options import argument, command, kind_declaration, learn, option
+from .examples import epilog
 from .shared import reported_errors
 
 
@@ -82,7 +83,7 @@ def register(app: typer.Typer, cards) -> None:
     function = command(SynthOptions, run, "Write sample points drawn from a known model (CSV on "
                        "stdout, or -o FILE).", kind_declaration(cards), synth_parameters(cards),
                        "synth", before="output")
-    app.command("synth", short_help="Write sample points drawn from a known model")(function)
+    app.command("synth", epilog=epilog("synth"), short_help="Write sample points drawn from a known model")(function)
 
 
 def synth(o: SynthOptions) -> None:

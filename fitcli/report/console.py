@@ -68,8 +68,23 @@ def one_line(message: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
+_subject: list[str] = []  # the input file that notes and warnings are about (several files)
+
+
+@contextmanager
+def about_file(name: str) -> Iterator[None]:
+    """Notes and warnings name `name` while it is fitted (one of several files)."""
+    _subject.append(name)
+    try:
+        yield
+    finally:
+        _subject.pop()
+
+
 def _say(prefix: str, message: str) -> None:
     """One message on stderr: one line, or on a terminal wrapped at words to its width."""
+    if _subject and not message.startswith(_subject[-1]):
+        message = f"{_subject[-1]}: {message}"
     text, stderr = one_line(speak(message)), _stderr()
     if stderr.is_terminal:
         from .layout import wrap
@@ -202,6 +217,16 @@ def awaiting_input(what: str) -> None:
 def write_json(document: dict[str, Any]) -> None:
     """One JSON document on stdout; NaN/inf must already be None."""
     write_text(json.dumps(document, indent=2, allow_nan=False) + "\n")
+
+
+def write_json_line(document: dict[str, Any]) -> None:
+    """One JSON document as one line (JSON Lines: one per input file)."""
+    write_text(json.dumps(document, allow_nan=False) + "\n")
+
+
+def said(message: str) -> str:
+    """A message as the console prints it (parameters as flags, on one line)."""
+    return one_line(speak(message))
 
 
 def write_text(text: str) -> None:

@@ -28,15 +28,3 @@ def name_of(message: str) -> str | None:
         if any(w in message for w in words.split("|")):
             return name
     return None
-
-
-def check(names) -> list[str]:
-    """The names as given, each one of NAMES (ValueError naming the unknown one)."""
-    out = []
-    for name in names:
-        name = name.strip()
-        if name and name not in NAMES:
-            raise ValueError(f"unknown warning name {name!r}; the names are {', '.join(NAMES)}")
-        if name:
-            out.append(name)
-    return out
