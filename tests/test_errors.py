@@ -110,6 +110,9 @@ FILES = {
     "inf.csv": _with_row(P, 10, "1.5,2.5,3.5,-inf,400"),
     "huge.csv": _with_row(P, 10, "1.5,2.5,3.5,700,1e400"),
     "no_Z.csv": _text(["X,Y,Height,u,v"] + P[1:]),
+    "ratio.csv": _text(_head("ratio2d.csv", 20)),
+    "decimal_commas.csv": _text([P[0].replace(",", ";"), "0,5;1,5;2,5;700,25;400,75"]
+                                + [r.replace(",", ";").replace(".", ",") for r in P[1:]]),
     "twice.csv": _text(["X,Y,Z,u,u"] + P[1:]),
     "three_labels.csv": _labels([1, -1, 0] * 10),
     "one_class.csv": _labels([1] * 30),

@@ -213,7 +213,8 @@ def test_predict_reads_columns_by_name_position_or_rename():
     missing = run("predict", model, "-", input="X,Y,u,v\n1,2,3,4\n")
     assert missing.exit_code == 2
     assert missing.stderr.strip() == ("error: <stdin>: a project3d model (targets u, v optional) "
-                                      "needs columns X, Y, Z, u, v; missing: Z")
+                                      "needs columns X, Y, Z, u, v; missing: Z; the file has 4 "
+                                      "columns: X, Y, u, v")
 
 
 def test_a_symlinked_model_file_stays_a_link_and_its_target_is_replaced(tmp_path):

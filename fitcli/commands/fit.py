@@ -12,7 +12,7 @@ import typer
 
 from ..core.choices import OPTIMIZER_NAMES, ROBUST_METHODS
 from ..core.models.card import ModelCard
-from ..errors import UsageError
+from ..errors import DataError, UsageError
 from ..report import console
 from ..report.console import speak
 from ..report.warnings import NAMES as WARNING_NAMES
@@ -49,6 +49,9 @@ class FitOptions:
         None, metavar="NAMES", show_default=False,
         help="Comma-separated file columns to read instead of the default names "
         "(names, or 1-based positions if the file has no header).")
+    decimal: str = option(".", choices=(".", ","), show_default=True,
+                          help="The decimal mark: , reads 1,5 as 1.5 (fields separated by ; or "
+                          "tabs, as spreadsheets write them in many languages).")
     optimizer: Optional[str] = option(
         None, choices=OPTIMIZER_NAMES, show_default=False,
         help="lm: Levenberg-Marquardt (default); gd: gradient descent with a line search, "
@@ -190,6 +193,8 @@ def fit_declarations(card: ModelCard) -> dict[str, Decl]:
         out.update({name: replace(declared[name], hidden=True) for name in ("sigma", "robust")})
         out["normalize"] = replace(declared["normalize"], help=NORMALIZE_LABELS)
         out["threshold"] = replace(declared["threshold"], help=THRESHOLD_LABELS)
+        out["max_rms"] = replace(declared["max_rms"], help="Fail if the RMS of the residual "
+                                 "tanh(z) - label exceeds this.")
     return out
 
 
@@ -307,15 +312,21 @@ def _read(card: ModelCard, model, o: FitOptions):
     is a terminal (else the command would seem to hang)."""
     from contextlib import nullcontext
 
-    from ..io.csv_in import read_table
+    from ..io.csv_in import decimal_hint, read_table
 
     if o.file == "-":
         console.awaiting_input(f"{card.name} points ({', '.join(model.columns)})")
     large = o.file != "-" and os.path.isfile(o.file) and os.path.getsize(o.file) >= LARGE_FILE
     size = f" ({os.path.getsize(o.file) / 1e6:.0f} MB)" if large else ""
     with console.working(f"{card.name}: reading {o.file}{size}", o.quiet) if large else nullcontext():
-        return read_table(o.file, model.columns, model=card.name, rename=o.column_names,
-                          text_columns=model.text_columns)
+        try:
+            return read_table(o.file, model.columns, model=card.name, rename=o.column_names,
+                              text_columns=model.text_columns, decimal=o.decimal)
+        except DataError as exc:
+            hint = decimal_hint(str(exc)) if o.decimal == "." else ""
+            if not hint:
+                raise
+            raise DataError(f"{exc}{hint}") from None
 
 
 def _robust_fit(model, data, source: str, o: FitOptions):

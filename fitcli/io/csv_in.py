@@ -115,6 +115,7 @@ def read_table(
     optional: Sequence[str] = (),
     text_columns: Sequence[str] = (),
     categories: Sequence[str] = (),
+    decimal: str = ".",
 ) -> Table:
     """Read the columns `columns` (model order) of a CSV file.
 
@@ -128,12 +129,15 @@ def read_table(
         text_columns: names of `columns` that may hold text (class labels); see Table.
         categories: names of `columns` holding class labels as numbers (text_columns are
             categories too): not held to the coordinates' range.
+        decimal: "," reads decimal commas (see decimal_points).
 
     Raises:
         DataError: unreadable, unparsable or non-finite input, with file, line, column.
     """
-    mapped = _map(source)
+    mapped = _map(source) if decimal == "." else None
     name, raw = (source, mapped) if mapped is not None else read_bytes(source)
+    if decimal == ",":
+        raw = decimal_points(name, raw)
     bom = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
     head = _head(name, raw[bom : bom + HEAD_BYTES + 1] if mapped is not None else raw[bom:])
     layout = _sniff(name, head)
@@ -312,12 +316,37 @@ def _select(name, layout, columns, model, rename, optional):
     if absent and absent != list(optional):
         missing = [t for c, t in zip(columns, targets) if c not in found]
         if rename is not None:
-            raise DataError(f"{name}: --columns names {', '.join(missing)}, not in the header")
+            raise DataError(f"{name}: --columns names {', '.join(missing)}, not in the header; "
+                            f"{_has(layout.header)}")
         raise DataError(
-            f"{name}: {model} needs columns {', '.join(columns)}; missing: {', '.join(missing)}"
+            f"{name}: {model} needs columns {', '.join(columns)}; missing: {', '.join(missing)}; "
+            f"{_has(layout.header)}{_hint(name, layout.header, columns, model)}"
         )
     present = [c for c in columns if c in found]
     return [(found[c], layout.header[found[c]]) for c in present], present
+
+
+def _has(header) -> str:
+    shown = [h for h in header[:12] if h] + (["..."] if len(header) > 12 else [])
+    return f"the file has {len(header)} column{'s' if len(header) != 1 else ''}: {', '.join(shown)}"
+
+
+def _hint(name: str, header, columns, model: str) -> str:
+    """What to do about missing columns: "; it looks like ratio2d's input (fitcli ratio2d
+    FILE)", or "; --columns names ..." when the file has enough columns, or nothing."""
+    from ..core.models import CARDS  # the cards only: no numpy
+
+    lower = {h.lower() for h in header}
+    for card in CARDS.values():
+        if card.name not in model and {c.lower() for c in card.columns} <= lower:
+            source = "-" if name == "<stdin>" else name
+            return f"; it looks like {card.name}'s input" + (
+                f" (fitcli {card.name} {source})" if model in CARDS else "")
+    if len(header) < len(columns):
+        return ""
+    example = ",".join(header[: len(columns)])
+    return (f"; --columns names the file's columns to use, in the order {', '.join(columns)} "
+            f"(e.g. --columns {example})")
 
 
 def _select_by_position(name, layout, columns, rename, optional):
@@ -465,3 +494,33 @@ def _number(name: str, line: int, column: str, token: str) -> float:
     if math.isnan(value) or token.lstrip("+-").lower() in ("inf", "infinity"):
         raise DataError(f"{where}: '{token}' is not a finite number")
     raise DataError(f"{where}: '{token}' overflows double precision (max ~1.8e308)")
+
+
+# -- decimal commas (--decimal ,) ---------------------------------------------------------
+
+def decimal_points(name: str, raw: bytes) -> bytes:
+    """The file with its decimal commas as points (1,5 -> 1.5); its fields must be
+    separated by semicolons, tabs or spaces, since every comma is read as a decimal
+    point.
+
+    Raises:
+        DataError: the first data or header line separates its fields by commas.
+    """
+    text = bytes(raw[:HEAD_BYTES])
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(b"#"):
+            if b"," in stripped and not any(d in stripped for d in (b";", b"\t", b" ")):
+                raise DataError(f"{name}: --decimal , reads every comma as a decimal point, but "
+                                "this file separates its fields by commas")
+            break
+    return bytes(raw).replace(b",", b".")
+
+
+def decimal_hint(message: str) -> str:
+    """A hint for a number written with a decimal comma ("got '1,5'"), or ""."""
+    import re
+
+    if re.search(r"got '[-+]?\d*,\d+(?:[eE][-+]?\d+)?'", message):
+        return "; the file seems to write decimal commas: --decimal , reads them"
+    return ""
