@@ -297,3 +297,42 @@ def test_a_likelihood_fit_writes_residuals_without_a_noise_scale(tmp_path):
                  "--residuals", out, "--quiet")
     header = out.read_text().splitlines()[0].split(",")
     assert result.exit_code == 0 and "residual" in header and "standardized" not in header
+
+
+def _figure(tmp_path, monkeypatch, *args, dense=None, code=0):
+    """The plot's matplotlib Figure of a fit (with DENSE lowered to `dense`)."""
+    pytest.importorskip("matplotlib")
+    from fitcli.report import plot
+
+    figures = []
+    original = plot.figure
+    monkeypatch.setattr(plot, "figure", lambda *a: figures.append(original(*a)) or figures[-1])
+    if dense is not None:
+        monkeypatch.setattr(plot, "DENSE", dense)
+        monkeypatch.setattr(plot, "ARROWS", 40)
+    assert run(*args, "--plot", tmp_path / "fit.png", "-q").exit_code == code
+    return figures[0]
+
+
+def test_a_few_iterations_plot_the_residual_against_the_noise_not_a_loss_curve(tmp_path, monkeypatch):
+    fig = _figure(tmp_path, monkeypatch, *P3D)  # lm: 2 iterations
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any("residuals against the noise" in t and "after 2 iterations" in t for t in titles)
+    assert not any(ax.get_yscale() == "log" for ax in fig.axes)
+    fig = _figure(tmp_path, monkeypatch, *P3D, "--optimizer", "adam", "--lr", "0.05", "--max-iter", "40",
+                  code=4)  # stopped at the limit: the curve is still drawn
+    curve = next(ax for ax in fig.axes if ax.get_yscale() == "log")
+    assert all(float(t).is_integer() for t in curve.get_xticks())  # whole iterations
+    assert len(fig.axes) == 3
+
+
+def test_many_points_are_a_density_with_a_subsample_of_arrows_inside_the_axes(tmp_path, monkeypatch):
+    fig = _figure(tmp_path, monkeypatch, *P3D, dense=100)
+    image = fig.axes[1]
+    assert "300 points as a density" in image.get_title()
+    labels = [t.get_text() for t in image.get_legend().get_texts()]
+    assert any("40 of 300, chosen at random" in t for t in labels)
+    (x0, x1), (y1, y0) = image.get_xlim(), image.get_ylim()
+    arrows = next(c for c in image.collections if hasattr(c, "U"))  # the quiver
+    tips = arrows.XY + np.column_stack([arrows.U, arrows.V])
+    assert np.all((x0 <= tips[:, 0]) & (tips[:, 0] <= x1) & (y0 <= tips[:, 1]) & (tips[:, 1] <= y1))

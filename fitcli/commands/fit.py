@@ -107,7 +107,9 @@ class FitOptions:
         help="Write per-point predictions, residuals and inlier flags to this CSV file.")
     plot: Optional[str] = option(
         None, metavar="FILE", panel=REPORT_PANEL, show_default=False,
-        help="Draw the loss curve and the fit to FILE (.png, .pdf or .svg; needs matplotlib).")
+        help="Draw the fit and its residual (against the noise, or the classes' scores; with "
+        "the loss curve when the fit took 7 iterations or more) to FILE (.png, .pdf or .svg; "
+        "needs matplotlib).")
     max_rms: Optional[float] = option(
         None, positive=True, panel=GATE_PANEL, show_default=False,
         help="Fail if the RMS point error (of the inliers with --robust) exceeds this.")
