@@ -283,3 +283,16 @@ def test_a_warning_on_a_narrow_terminal_breaks_between_words():
     assert all(len(line) <= 50 for line in block)
     joined = " ".join(line.strip() for line in block)
     assert "the camera is left-handed (det R = -1 with the points in front of it): one axis" in joined
+
+
+def test_the_readme_annotated_run_is_what_fitcli_prints(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("## One run, annotated"):]
+    block = block[block.index("```text") + 8:block.index("```", block.index("```text") + 8)]
+    out = run("project3d", "data/project3d.csv", env={"COLUMNS": "80"}).stdout.splitlines()
+    printed = {line.rstrip() for line in out}
+    for line in block.splitlines():
+        text = line.split("  <-")[0].rstrip()
+        if text and text != "...":
+            assert text in printed, text

@@ -54,3 +54,14 @@ def test_every_key_printed_is_declared_and_documented(model, file, options, tmp_
 
 def test_every_declared_key_is_documented():
     assert not sorted(set(KEYS) - DOCUMENTED)
+
+
+def test_every_key_of_a_several_files_run_is_declared_and_documented():
+    """JSON Lines: a fitted file's line and an unreadable file's line."""
+    result = CliRunner().invoke(app, ["project3d", str(DATA / "project3d.csv"), str(DATA / "ratio2d.csv"),
+                                      "--json", "--quiet"], env={"NO_COLOR": "1"})
+    for line in result.stdout.splitlines():
+        doc = json.loads(line)
+        assert set(doc) <= set(KEYS), set(doc) - set(KEYS)
+        missing = sorted({p for p in paths(doc) if p not in DOCUMENTED})
+        assert not missing, f"not in docs/report.md: {missing}"

@@ -49,6 +49,9 @@ KEYS = {
     "gates": "the quality gates and their results",
     "warnings": "what the user should know about this result",
     "classification": "linear-tanh: the classification report",
+    # several input files in one run: one document per line (JSON Lines)
+    "exit_code": "several files: the exit code of this file's fit",
+    "error": "several files: why this file was not fitted (then only input, model, exit_code)",
 }
 FRONT = ("camera",)  # model sections placed with the statistics; the others come last
 

@@ -133,8 +133,7 @@ def _noise(d: dict[str, Any]) -> str:
     test = d.get("noise_test")
     if test:
         return f"{test['verdict']} (p = {number(test['p_value'], 3)}, sigma {number(d['sigma'], 6)} given)"
-    return (f"sigma = {number(d['sigma_estimate'], 6)}, estimated from the residual "
-            "(--sigma S, the known noise per coordinate, tests it)")
+    return f"sigma = {number(d['sigma_estimate'], 6)}, estimated; --sigma S tests a known noise"
 
 
 def _summary(report) -> Pairs:

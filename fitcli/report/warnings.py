@@ -18,7 +18,6 @@ NAMES: dict[str, tuple[str, str]] = {  # name -> (what it is, words of its messa
     "separable": ("linear-tanh: separable classes", "the classes are linearly separable"),
     "vertical": ("linear-tanh: a vertical line fits better", "a vertical line (|the best separator is vertical"),
     "above": ("linear-tanh: +1 lies above the line", "the +1 class lies mostly above"),
-    "no-prediction": ("predict: points without a finite prediction", "have no finite prediction"),
 }
 
 
