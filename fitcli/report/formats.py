@@ -32,7 +32,7 @@ def with_error(value: Any, error: Any) -> tuple[str, str]:
     place = math.floor(math.log10(error)) - 1  # 10^place: the error's 2nd significant digit
     decimals = -place
     if decimals > 6 or abs(value) >= 1e7:
-        digits = max(1, math.floor(math.log10(max(abs(value), error))) - place)
+        digits = max(1, math.floor(math.log10(max(abs(value), error))) - place + 1)
         return f"{value:.{digits - 1}e}", f"{error:.1e}"
     decimals = max(decimals, 0)
     return f"{round(value, -place):.{decimals}f}", f"{round(error, -place):.{decimals}f}"
