@@ -82,8 +82,9 @@ class FitOptions:
     debug: bool = option(False, "--debug", help="Show the full traceback of an unexpected error.")
     no_warn: Optional[str] = option(
         None, "--no-warn", metavar="NAMES", show_default=False,
-        help="Leave these warnings off stderr, comma-separated (also FITCLI_NO_WARN; the JSON "
-        "keeps them): " + ", ".join(WARNING_NAMES) + ".")
+        help="Leave the named warnings off stderr, separated by commas, e.g. left-handed (also "
+        "FITCLI_NO_WARN; the JSON keeps them).  A name not known is refused with the list of "
+        "names.")
     output: Optional[str] = option(
         None, "--output", "-o", metavar="MODEL.json", show_default=False, spoken="-o",
         help="Save the fitted model here (atomically; - for stdout) for fitcli predict.  "
@@ -156,7 +157,8 @@ class FitOptions:
             check_output(o.output, "-o", (o.file,))
         unknown = [n for n in o.silenced if n not in WARNING_NAMES]
         if unknown:
-            raise UsageError(f"--no-warn: no warning is named {unknown[0]!r}; the names are "
+            given = "--no-warn" if o.no_warn is not None else "FITCLI_NO_WARN"
+            raise UsageError(f"{given}: no warning is named {unknown[0]!r}; the names are "
                              f"{', '.join(WARNING_NAMES)}")
         if o.learning_rate is not None and o.optimizer is None:
             o = replace(o, optimizer="gd")
