@@ -262,7 +262,8 @@ def test_standard_input_on_a_terminal_says_it_is_awaited():
                                          ("linear-tanh", "linear_tanh.csv")])
 def test_a_narrow_terminal_gets_every_number_whole(model, file, columns):
     code, out = in_pty([model, DATA / file, "--verbose", "--sigma", "0.5"] if model != "linear-tanh"
-                       else [model, DATA / file, "--verbose"], columns=columns, env={"NO_COLOR": "1"})
+                       else [model, DATA / file, "--verbose"], columns=columns,
+                       env={"NO_COLOR": "1", "CI": "1"})  # CI: no transient spinner in the stream
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out)
     assert code == 0, text
     assert "…" not in text and "..." not in text

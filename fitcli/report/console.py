@@ -89,7 +89,7 @@ def _say(prefix: str, message: str) -> None:
     if stderr.is_terminal:
         from .layout import wrap
 
-        text = wrap(text, stderr.width, " " * min(len(prefix), 10), prefix)
+        text = wrap(text, stderr.width, " " * (min(len(prefix), 10) or 2), prefix)
     else:
         text = prefix + text
     stderr.print(text, markup=False, highlight=False)
@@ -174,15 +174,16 @@ def progress(label: str, quiet: bool, figures: Callable[[Any], dict]) -> Iterato
             name, now = stage(info), time.monotonic()
             if now - last[0] >= LOG_EVERY_SECONDS:
                 last[0] = now
-                _stderr().print(f"{name}: running ({now - started:.0f} s), "
-                                f"{_progress_text(info, figures)}", markup=False)
+                _say("", f"{name}: running ({now - started:.0f} s), {_progress_text(info, figures)}")
 
         yield log
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Column
 
+    text = TextColumn("{task.description}", table_column=Column(no_wrap=False, overflow="fold"))
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        SpinnerColumn(), text, TimeElapsedColumn(),
         console=_stderr(), transient=True, redirect_stdout=False, redirect_stderr=False,
     ) as bar:
         task = bar.add_task(f"{label}: starting", total=None)
