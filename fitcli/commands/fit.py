@@ -3,10 +3,9 @@ read the points, fit, build the report, save, print, exit with the report's verd
 
 from __future__ import annotations
 
-import inspect
 import os
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any, Optional
+from typing import Any, Optional
 
 import typer
 
@@ -16,14 +15,14 @@ from ..errors import UsageError
 from ..report import console
 from ..report.console import speak
 from .options import (
-    MODEL_FLAGS,
     Decl,
     argument,
     check_file_option,
-    choice_type,
     column_list,
     command,
     learn,
+    model_parameters,
+    model_variant,
     option,
 )
 from .shared import about, reported_errors
@@ -152,27 +151,6 @@ def fit_declarations(card: ModelCard) -> dict[str, Decl]:
     return {"init": Decl((), speak(card.init_help), choices=card.inits, show_default=False)}
 
 
-def model_parameters(card: ModelCard) -> list[inspect.Parameter]:
-    """The Typer parameters of a model's own options (linear-tanh's activation, ...)."""
-    out = []
-    for o in card.options:
-        flag = MODEL_FLAGS.get(o.name, "--" + o.name.replace("_", "-"))
-        if o.choices:
-            kind = choice_type(o.name, o.choices)
-            info = typer.Option(flag, help=speak(o.help))
-            out.append(inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=kind(o.default),
-                                         annotation=Annotated[kind, info]))
-        elif o.type is bool:
-            info = typer.Option(f"{flag}/--no-{flag[2:]}", show_default=False, help=speak(o.help))
-            out.append(inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.default,
-                                         annotation=Annotated[Optional[bool], info]))
-        else:
-            info = typer.Option(flag, metavar="VALUE", show_default=False, help=speak(o.help))
-            out.append(inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.default,
-                                         annotation=Annotated[Optional[str], info]))
-    return out
-
-
 def _measured_models() -> list[str]:
     from ..core.models import CARDS
 
@@ -199,8 +177,8 @@ def register(app: typer.Typer, cards) -> None:
     for card in cards:
         run = _runner(card)
         doc = f"{card.summary}\n\n    {console.speak(card.description)}"
-        function = command(FitOptions, run, doc, fit_declarations(card), model_parameters(card),
-                           card.name)
+        function = command(FitOptions, run, doc, fit_declarations(card),
+                           model_parameters(card.options), card.name)
         app.command(card.name, short_help=card.summary.rstrip("."))(function)
 
 
@@ -228,7 +206,7 @@ def _fit(card: ModelCard, o: FitOptions):
     o, notes = o.validate(card)
     for text in notes:
         console.note(text, o.quiet)
-    model = MODELS[card.name].variant(**o.model_options)
+    model = model_variant(MODELS[card.name], card, o.model_options)
     table = read_table(o.file, model.columns, model=card.name, rename=o.column_names,
                        text_columns=model.text_columns)
     with about(table.source):

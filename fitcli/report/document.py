@@ -37,6 +37,10 @@ KEYS = {
     "accuracy": "linear-tanh: the share of points classified right",
     "start_passes": "linear-tanh: passes over the data by the start",
     "rmse": "the RMS error: of the residuals least squares minimised, or of the point errors",
+    "distortion": "project3d's parametric camera: the distortion coefficients it frees",
+    "skew": "project3d's parametric camera: free or zero",
+    "intrinsics": "project3d's parametric camera: K and the distortion given, or null",
+    "mirror": "project3d's parametric camera: the world axis mirrored (Z) or none",
     # the report
     "diagnostics": "the residual's figures, the noise level and the noise test",
     "standard_errors": "the standard error of each parameter",
@@ -49,6 +53,7 @@ KEYS = {
     "gates": "the quality gates and their results",
     "warnings": "what the user should know about this result",
     "classification": "linear-tanh: the classification report",
+    "model_choice": "project3d's parametric camera: the pinhole fit beside it and the test",
 }
 FRONT = ("camera",)  # model sections placed with the statistics; the others come last
 

@@ -78,6 +78,9 @@ def report_tables(report) -> list:
     camera = report.section("camera")
     if camera is not None:
         out += _camera_tables(camera.content, len(report.behind or []))
+    for section in report.sections:
+        if section.key in SECTION_TABLES:
+            out += SECTION_TABLES[section.key](section.content)
     robust = report.robust
     if robust.get("method", "none") != "none" or robust.get("threshold"):
         out.append(_robust_table(robust))
@@ -153,7 +156,9 @@ def _corr(value: float | None) -> str:
 
 
 def _camera_tables(camera: dict[str, Any], behind: int):
-    table = _table("camera: M = K [R | -R C]; " + camera["angles"],
+    form = ("K, R, t and lens distortion (OpenCV's)" if camera.get("model", {}).get("kind") == "parametric"
+            else "M = K [R | -R C]")
+    table = _table(f"camera: {form}; " + camera["angles"],
                    [("figure", "left"), ("value", "right"), ("std. error", "right")])
     for key, label in CAMERA_ROWS:
         table.add_row(label, number(camera["figures"][key]),
@@ -283,3 +288,46 @@ def gradcheck_tables(result, source: str) -> list:
     rows = [(GRADCHECK_FORMS[f], number(result.worst_counted(f), 1, "e")) for f in GRADCHECK_FORMS]
     rows.append(("result", "FAILED: " + ", ".join(result.failed()) if failed else "passed"))
     return [main, pairs(speak(f"largest relative error, all points (`tol` {tol:g})"), rows)]
+
+
+def lens_tables(camera: dict[str, Any]) -> list:
+    """A parametric camera's model, t and distortion coefficients with standard errors
+    (the camera section's; the pinhole's coefficients are all 0 and not shown)."""
+    model = camera.get("model", {})
+    if model.get("kind") != "parametric":
+        return []
+    free = set(model["free"])
+    table = _table(f"lens: {model['n_params']} parameters free ({', '.join(model['free'])}); "
+                   f"K {model['intrinsics']}", [("figure", "left"), ("value", "right"),
+                                                ("std. error", "right")])
+    figures, errors = camera["figures"], camera["standard_errors"]
+    for key in ("tx", "ty", "tz"):
+        table.add_row(f"translation {key[1]} (t = -R C)", number(figures[key]), number(errors[key], 4))
+    for key in ("k1", "k2", "k3", "p1", "p2"):
+        kind = "radial" if key[0] == "k" else "tangential"
+        shown = "free" if key in free else ("given" if model["intrinsics"] == "given" else "fixed at 0")
+        table.add_row(f"{kind} {key} ({shown})", number(figures[key]), number(errors[key], 4))
+    return [table]
+
+
+def model_choice_tables(c: dict[str, Any]) -> list:
+    """The model comparison: each model's fit on the same points, the test, the verdict."""
+    table = _table("model choice (the same points; " + c["points"] + ")",
+                   [(name, "left" if name == "model" else "right") for name in
+                    ("model", "params", "dof", "RMS point error", "sigma est.", "AIC", "BIC")],
+                   caption=c["verdict"])
+    for r in c["models"]:
+        table.add_row(r["model"], str(r["n_params"]), str(r["dof"]), number(r["rms"], 6),
+                      number(r["sigma_estimate"], 6), number(r["aic"], 7), number(r["bic"], 7))
+    out = [table]
+    test = c["test"]
+    if test is not None:
+        out.append(pairs("test of the extra terms", [
+            ("terms", ", ".join(test["extra_terms"])),
+            ("F statistic", f"{number(test['statistic'], 6)} on ({test['df'][0]}, {test['df'][1]}) dof"),
+            ("p-value, P(F >= observed)", number(test["p_value"], 4)),
+            ("supported (p < alpha)", f"{'yes' if test['supported'] else 'no'} (alpha {test['alpha']:g})")]))
+    return out
+
+
+SECTION_TABLES = {"camera": lens_tables, "model_choice": model_choice_tables}  # by Section.key
