@@ -1,6 +1,6 @@
 """The parametric camera's kernel: the additive sums of a pass (docs/math.md s.7, s.5).
 
-Per block the residuals and the Jacobian rows G (p, 2m) are built in cache-sized
+Per block the residuals and the Jacobian rows G (2, p, m) (of ru, of rv) are built in cache-sized
 buffers (projection.Lens.residual_rows), so J^T J is one small product per block.  The
 rows are in local pose coordinates; the constant map to (w, C) (Lens.pose_transform) is
 applied to the block sums of each call, which keeps the sums additive over disjoint sets
@@ -31,7 +31,7 @@ class LensKernel(Kernel):
         self.u = np.ascontiguousarray(uv[:, 0])
         self.v = np.ascontiguousarray(uv[:, 1])
         m, p = min(self.n, self.block), len(layout.names)
-        self._G = np.empty(p * 2 * m)  # flat: each block's (p, 2, m) view is contiguous
+        self._G = np.empty(p * 2 * m)  # flat: each block's (2, p, m) view is contiguous
         self._r = np.empty(2 * m)
         self._pinhole = None
 
@@ -52,16 +52,18 @@ class LensKernel(Kernel):
         with np.errstate(all="ignore"):
             for s, e in self.chunks():
                 m = e - s
-                flat, rows = self._r[: 2 * m], self._G[: 2 * m * p].reshape(p, 2 * m)
-                G = rows.reshape(p, 2, m) if level != COST else None
-                lens.residual_rows(self.P[:, s:e], self.u[s:e], self.v[s:e], names,
-                                   flat.reshape(2, m), G)
+                flat, G = self._r[: 2 * m], self._G[: 2 * m * p].reshape(2, p, m)
+                r = flat.reshape(2, m)
+                lens.residual_rows(self.P[:, s:e], self.u[s:e], self.v[s:e], names, r,
+                                   G if level != COST else None)
                 out[0] += flat @ flat
                 if level == COST:
                     continue
-                g += rows @ flat
+                g += G[0] @ r[0]
+                g += G[1] @ r[1]
                 if level == NORMAL:
-                    H += rows @ rows.T
+                    H += G[0] @ G[0].T
+                    H += G[1] @ G[1].T
             if level != COST:
                 T = lens.pose_transform(p)
                 g[...] = T.T @ g
