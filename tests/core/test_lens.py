@@ -248,3 +248,13 @@ def test_too_many_parameters_for_the_points_are_warned_about():
     model = variant(dict(distortion="k1,k2,k3,p1,p2"))
     section = model.sections(fit(model, data), data, None)[0]
     assert any("16 parameters for 80 image coordinates" in w for w in section.warnings)
+
+
+@pytest.mark.parametrize("f,d1,d2", [(0.5, 2, 100), (3.0, 1, 10), (50.0, 5, 500), (1e-3, 3, 7),
+                                     (200.0, 3, 1000), (1.2, 10, 20)])
+def test_f_distribution_against_reference_values(f, d1, d2):
+    stats = pytest.importorskip("scipy.stats")
+    from fitcli.core.stats import f_sf
+
+    assert f_sf(f, d1, d2) == pytest.approx(stats.f.sf(f, d1, d2), rel=1e-10)
+
