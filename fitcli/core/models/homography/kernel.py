@@ -12,12 +12,12 @@ import numpy as np
 
 from ...objective import CHUNK, COST, GRADIENT, MOMENTS, NORMAL, Kernel
 from ..base import dlt_solution
+from ..project3d.kernel import _BLOCKS
 from ..ratio2d.model import _SYM3
 
-# J^T J (9, 9) is [[S1, 0, -Su], [0, S1, -Sv], [-Su, -Sv, Suv]], S_k = sum w_k q q^T: block
-# (i, j) reads moment vector k (of 6 entries) with a sign; the zero blocks read entry 24.
-_BLOCKS = {(0, 0): (0, 1.0), (1, 1): (0, 1.0), (0, 2): (1, -1.0), (2, 0): (1, -1.0),
-           (1, 2): (2, -1.0), (2, 1): (2, -1.0), (2, 2): (3, 1.0)}
+# J^T J (9, 9) is [[S1, 0, -Su], [0, S1, -Sv], [-Su, -Sv, Suv]], S_k = sum w_k q q^T, the
+# block pattern of project3d's 12x12: block (i, j) reads moment vector k (of 6 entries)
+# with a sign; the zero blocks read entry 24.
 _INDEX, _SIGN = np.full((9, 9), 24), np.zeros((9, 9))
 for (_i, _j), (_k, _s) in _BLOCKS.items():
     _INDEX[3 * _i : 3 * _i + 3, 3 * _j : 3 * _j + 3] = 6 * _k + _SYM3
