@@ -135,3 +135,16 @@ def test_the_plot_shows_the_distortion_field(lens_points, tmp_path):
     plot = tmp_path / "lens.png"
     run("project3d", points, "--distortion", "k1,k2,p1", "--plot", plot, "-q")
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("method", ["ransac", "huber"])
+def test_the_model_choice_of_a_robust_fit_is_on_its_inliers(tmp_path, method):
+    """10% gross outliers: the comparison refits both models on the inliers, where the
+    lens that is there is supported (on all points the outliers would decide it)."""
+    points = tmp_path / "o.csv"
+    run("synth", "project3d", "--n", 300, "--seed", 5, "--k1", -0.2, "--outliers", 0.1, "-o", points)
+    doc = fit_json("project3d", points, "--distortion", "k1", "--robust", method, "--threshold", 2)
+    choice = doc["model_choice"]
+    assert choice["points"].startswith("the inliers") and choice["test"]["supported"]
+    assert choice["models"][1]["rms"] == pytest.approx(doc["diagnostics"]["rms"], rel=0.02)
+

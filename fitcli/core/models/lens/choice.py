@@ -14,6 +14,8 @@ from ..base import Section
 
 ALPHA = 0.001  # the F-test's significance: the extra terms are supported below it
 PER_PARAMETER = 10  # fewer image coordinates than this per parameter draws a warning
+POINTS = ("all points, least squares for the reference fits",
+          "the inliers, every model by least squares on them")
 PINHOLE = "pinhole 3x4"
 PINHOLE_ZERO_SKEW = "pinhole, skew 0"
 
@@ -50,12 +52,12 @@ def f_test(simple: dict, rich: dict, extra: list[str]) -> dict:
             "statistic": F, "df": [d1, d2], "p_value": p, "alpha": ALPHA, "supported": p < ALPHA}
 
 
-def _reference(data, **options) -> float | None:
-    """SS of the least-squares fit of project3d with `options` (None if it fails)."""
+def _reference(data, model="project3d", **options) -> float | None:
+    """SS of the least-squares fit of `model` with `options` (None if it fails)."""
     from ...fit import fit
 
     try:
-        result = fit("project3d", data, **options)
+        result = fit(model, data, **options)
     except DegenerateDataError:
         return None
     return result.cost * len(data[0]) if result.success else None
@@ -64,12 +66,22 @@ def _reference(data, **options) -> float | None:
 def model_choice(model, result, data) -> Section:
     """The section "model_choice": rows for the pinhole (and the zero-skew pinhole when
     the chosen camera frees distortion with zero skew) and the chosen camera, the F-test
-    of the nested pair (none when K is given: not nested), and warnings."""
+    of the nested pair (none when K is given: not nested), and warnings.  With `result`
+    None (a robust fit: `data` are its inliers) the chosen camera is refitted by least
+    squares on `data` too."""
     from ...diagnostics import fitted_residuals
 
     n, lay = len(data[0]), model.layout
-    r = fitted_residuals(model, result.params, data)
-    chosen = row(describe_variant(model), float(np.sum(r * r)), len(lay.names), n)
+    if result is not None:
+        r = fitted_residuals(model, result.params, data)
+        ss = float(np.sum(r * r))
+    else:
+        ss = _reference(data, model)
+        if ss is None:
+            return Section("model_choice", {"models": [], "test": None, "points": POINTS[1],
+                                            "verdict": "not compared: the camera's least-squares "
+                                            "fit on the inliers failed"})
+    chosen = row(describe_variant(model), ss, len(lay.names), n)
     rows, test = [], None
     ss = _reference(data)
     pinhole = row(PINHOLE, ss, 11, n) if ss is not None else None
@@ -87,7 +99,7 @@ def model_choice(model, result, data) -> Section:
         else:  # zero skew alone: nested in the 3x4 matrix
             test = f_test(chosen, simple, ["skew"])
     content = {"models": rows, "test": test, "verdict": verdict(rows, test),
-               "points": "all points, least squares for the reference fits"}
+               "points": POINTS[result is None]}
     return Section("model_choice", content, tuple(warnings(chosen, test, n)))
 
 

@@ -183,7 +183,10 @@ class LensCamera(Model):
     def sections(self, result, data, context):
         from .choice import model_choice
 
-        return [model_choice(self, result, data)]
+        counted = getattr(context, "counted", None)
+        if counted is None:
+            return [model_choice(self, result, data)]
+        return [model_choice(self, None, tuple(np.ascontiguousarray(a[counted]) for a in data))]
 
     def point_table(self, params, data, **notes):
         X, uv = data
