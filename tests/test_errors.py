@@ -133,6 +133,7 @@ FILES = {
     "astronomical.csv": _scaled("project3d.csv", 40, 1e80, 5),
     "subatomic.csv": _scaled("project3d.csv", 40, 1e-80, 5),
     "far_labels.csv": _scaled("linear_tanh.csv", 100, 1e60, 2),
+    "hom_line.csv": _csv("x,y,u,v", [(a, 2 * a + 1, 100 * a, 50 * a + 3) for a in np.linspace(0, 1, 10)]),
 }
 
 

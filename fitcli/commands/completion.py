@@ -25,7 +25,9 @@ DOC = """Print the shell completion script for bash, zsh or fish.
 def register(app: typer.Typer) -> None:
     def completion(shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh or fish.",
                                                           show_default=False)]) -> None:
-        from typer._completion_shared import get_completion_script  # typer < 0.29 (pinned)
+        from typer._completion_shared import (
+            get_completion_script,  # typer < 0.29 (pinned)
+        )
 
         console.write_text(get_completion_script(prog_name="fitcli", complete_var=COMPLETE_VAR,
                                                  shell=shell.value) + "\n")

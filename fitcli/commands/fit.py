@@ -3,10 +3,9 @@ read the points, fit, build the report, save, print, exit with the report's verd
 
 from __future__ import annotations
 
-import inspect
 import os
 from dataclasses import dataclass, field, fields, replace
-from typing import Annotated, Any, Optional
+from typing import Any, Optional
 
 import typer
 
@@ -16,20 +15,19 @@ from ..errors import DataError, UsageError
 from ..report import console
 from ..report.console import speak
 from ..report.warnings import NAMES as WARNING_NAMES
+from .examples import epilog
 from .options import (
-    MODEL_FLAGS,
     Decl,
     argument,
     check_file_option,
-    choice_type,
     column_list,
     command,
     learn,
+    model_parameters,
+    model_variant,
     option,
 )
-from .examples import epilog
 from .shared import about, reported_errors
-
 
 REPORT_PANEL = "Report and outliers"
 GATE_PANEL = "Quality gates (exit code 5 when one fails)"
@@ -202,27 +200,6 @@ def fit_declarations(card: ModelCard) -> dict[str, Decl]:
     return out
 
 
-def model_parameters(card: ModelCard) -> list[inspect.Parameter]:
-    """The Typer parameters of a model's own options (linear-tanh's activation, ...)."""
-    out = []
-    for o in card.options:
-        flag = MODEL_FLAGS.get(o.name, "--" + o.name.replace("_", "-"))
-        if o.choices:
-            kind = choice_type(o.name, o.choices)
-            info = typer.Option(flag, help=speak(o.help))
-            out.append(inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=kind(o.default),
-                                         annotation=Annotated[kind, info]))
-        elif o.type is bool:
-            info = typer.Option(f"{flag}/--no-{flag[2:]}", show_default=False, help=speak(o.help))
-            out.append(inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.default,
-                                         annotation=Annotated[Optional[bool], info]))
-        else:
-            info = typer.Option(flag, metavar="VALUE", show_default=False, help=speak(o.help))
-            out.append(inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.default,
-                                         annotation=Annotated[Optional[str], info]))
-    return out
-
-
 def _measured_models() -> list[str]:
     from ..core.models import CARDS
 
@@ -249,8 +226,8 @@ def register(app: typer.Typer, cards) -> None:
     for card in cards:
         run = _runner(card)
         doc = f"{card.summary}\n\n    {console.speak(card.description)}"
-        function = command(FitOptions, run, doc, fit_declarations(card), model_parameters(card),
-                           card.name)
+        function = command(FitOptions, run, doc, fit_declarations(card),
+                           model_parameters(card.options), card.name)
         app.command(card.name, short_help=card.summary.rstrip("."), epilog=epilog(card.name))(function)
 
 
@@ -283,13 +260,12 @@ def run_fit(card: ModelCard, options: FitOptions, files: list[str] | None = None
 
 def _fit(card: ModelCard, o: FitOptions):
     from ..core.models import MODELS
-    from ..io.csv_in import read_table
 
     o, notes = o.validate(card)
     console.silence(o.silenced)
     for text in notes:
         console.note(text, o.quiet)
-    model = MODELS[card.name].variant(**o.model_options)
+    model = model_variant(MODELS[card.name], card, o.model_options)
     table = _read(card, model, o)
     with about(table.source):
         levels = {"levels": table.levels} if model.text_columns else {}

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 import typer
 
-from ..errors import EXIT_GRADCHECK
+from ..errors import EXIT_GRADCHECK, UsageError
 from ..report import console
-from .options import argument, column_list, command, kind_declaration, learn, option
 from .examples import epilog
+from .options import (
+    argument,
+    column_list,
+    command,
+    kind_declaration,
+    learn,
+    model_flag,
+    model_parameters,
+    model_variant,
+    option,
+)
 from .shared import about, reported_errors
 
 DOC = """Compare the hand-derived gradient of the mean loss with central differences.
@@ -44,14 +54,46 @@ class GradcheckOptions:
     json_output: bool = option(False, "--json", help="One JSON object on stdout.")
     quiet: bool = option(False, "--quiet", "-q", help="No table; the exit code says it.")
     debug: bool = option(False, "--debug", help="Show the full traceback of an unexpected error.")
+    model_options: dict = field(default_factory=dict)  # KIND's own (its card.options): a variant
+
+    def model(self):
+        """The model checked: KIND, or its variant of the model options given.
+
+        Raises:
+            UsageError: an option of another model, or one the model cannot take.
+        """
+        from ..core.models import CARDS, MODELS
+
+        card, given = CARDS[self.kind], {k: v for k, v in self.model_options.items() if v is not None}
+        wrong = sorted(set(given) - {o.name for o in card.options})
+        if wrong:
+            raise UsageError(f"{model_flag(wrong[0])} does not apply to {card.name}")
+        return model_variant(MODELS[self.kind], card, given)
 
 
 learn(GradcheckOptions)
 
 
+def _model_options(cards) -> list:
+    """Every model's own options, once each (a variant to check), defaulting to not given."""
+    seen = {}
+    for card in cards:
+        for o in card.options:
+            seen.setdefault(o.name, o)
+    return model_parameters(seen.values(), defaults=False)
+
+
 def register(app: typer.Typer, cards) -> None:
-    function = command(GradcheckOptions, lambda **v: gradcheck(GradcheckOptions(**v)), DOC,
-                       kind_declaration(list(cards)), name="gradcheck")
+    cards = list(cards)
+    extra = _model_options(cards)
+    names = {p.name for p in extra}
+
+    def run(**values: Any) -> None:
+        own = {k: values.pop(k) for k in list(values) if k in names}
+        gradcheck(GradcheckOptions(**values, model_options=own))
+
+    function = command(GradcheckOptions, run, DOC, kind_declaration(cards), extra,
+                       name="gradcheck")
     app.command("gradcheck", epilog=epilog("gradcheck"), short_help="Check the hand-derived gradients against central "
                 "differences")(function)
 
@@ -59,10 +101,9 @@ def register(app: typer.Typer, cards) -> None:
 def gradcheck(o: GradcheckOptions) -> None:
     with reported_errors(o.debug):
         from ..core.check import check_gradients
-        from ..core.models import MODELS
         from ..report.tables import GRADCHECK_FORMS, gradcheck_tables
 
-        model = MODELS[o.kind]
+        model = o.model()
         source, data = _data(model, o)
         with about(source, None):
             result = check_gradients(model, data, points=o.points, seed=o.seed, tol=o.tol,

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Optional, Union, get_args, get_origin, get_ty
 import typer
 
 from ..errors import UsageError
-from ..report.console import set_vocabulary
+from ..report.console import set_vocabulary, speak
 
 REPORT_PANEL = "Report and outliers"
 GATE_PANEL = "Quality gates (exit code 5 when one fails)"
@@ -169,13 +169,85 @@ def say(name: str, value: Optional[str]) -> Optional[str]:
 def learn_model_options(cards) -> None:
     for card in cards:
         for o in card.options:
-            flag = MODEL_FLAGS.get(o.name, "--" + o.name.replace("_", "-"))
+            flag = model_flag(o.name)
             if o.type is bool:
                 flag = f"{flag}/--no-{flag[2:]}"
             _SPOKEN.setdefault(o.name, (flag,))
 
 
 MODEL_FLAGS = {"loss_function": "--loss"}  # a model option whose flag is not its name
+
+
+def model_flag(name: str) -> str:
+    return MODEL_FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+def model_parameters(options, defaults: bool = True) -> list[inspect.Parameter]:
+    """The Typer parameters of models' own options (card.options): a choice, a switch
+    (bool), a comma-separated list of choices (list), a JSON file (dict) or a value
+    (str).  Without `defaults` every one defaults to None (not given)."""
+    out = []
+    for o in options:
+        flag, help_text = model_flag(o.name), speak(o.help)
+        default = o.default if defaults else None
+        if o.type in (list, dict):
+            info = typer.Option(flag, metavar="LIST" if o.type is list else "FILE",
+                                show_default=False, help=help_text)
+            annotation = Annotated[Optional[str], info]
+        elif o.choices:
+            kind = choice_type(o.name, o.choices)
+            default = kind(default) if default is not None else None
+            info = typer.Option(flag, help=help_text, show_default=defaults)
+            annotation = Annotated[kind if default is not None else Optional[kind], info]
+        elif o.type is bool:
+            info = typer.Option(f"{flag}/--no-{flag[2:]}", show_default=False, help=help_text)
+            annotation = Annotated[Optional[bool], info]
+        else:
+            info = typer.Option(flag, metavar="VALUE", show_default=False, help=help_text)
+            annotation = Annotated[Optional[str], info]
+        out.append(inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                     annotation=annotation))
+    return out
+
+
+def model_values(card, given: dict) -> dict:
+    """The model's own options as the core takes them: a list option's names checked
+    against its choices (a tuple), a file option's JSON object read (a dict).
+
+    Raises:
+        UsageError: a name not among the choices; a file that is not a JSON object.
+    """
+    out = {}
+    for o in card.options:
+        value = given.get(o.name, o.default)
+        if value is not None and o.type is list:
+            names = tuple(v.strip() for v in value.split(",") if v.strip() not in ("", "none"))
+            wrong = [v for v in names if v not in o.choices]
+            if wrong:
+                raise UsageError(f"{model_flag(o.name)}: unknown name {wrong[0]!r}; give a "
+                                 f"comma-separated subset of {','.join(o.choices)}")
+            value = names
+        elif value is not None and o.type is dict:
+            from ..io.jsonfile import read_json_object
+
+            value = read_json_object(value, model_flag(o.name))
+        out[o.name] = value
+    return out
+
+
+def model_variant(model, card, given: dict):
+    """model.variant() of the options `given` (name -> the flag's value; see model_values).
+
+    Raises:
+        UsageError: options the model cannot take (naming the file of a file option).
+    """
+    values = model_values(card, given)
+    try:
+        return model.variant(**values)
+    except ValueError as exc:
+        files = [f"{model_flag(o.name)} {given[o.name]}: " for o in card.options
+                 if o.type is dict and given.get(o.name) is not None]
+        raise UsageError(f"{files[0] if files else ''}{exc}") from None
 
 
 def column_list(text: Optional[str]) -> Optional[list[str]]:

@@ -14,8 +14,8 @@ import typer
 
 from ..errors import DataError, ModelFileError, UsageError
 from ..report import console
-from .options import argument, column_list, command, learn, option
 from .examples import epilog
+from .options import argument, column_list, command, learn, option
 from .shared import about, reported_errors
 
 LABELS = {
@@ -151,11 +151,10 @@ def _evaluate(model, params, table, options: dict, model_file: str) -> dict[str,
 def _behind(model, params, table, options: dict) -> dict[str, Any]:
     """{"count": n, "lines" (or "rows", for standard input): [...]}: the points at or
     behind the camera, as in the fit's JSON."""
-    import numpy as np
 
     from ..report.pointfile import Rows
 
-    depth = model.predict(params, table.values[:, : model.n_inputs], **options)["depth"]
+    depth = model.depths(params, model.split(table.values)[0])
     rows = Rows(table)
     numbers = rows.of(~(depth > 0))
     return {"count": len(numbers), rows.kind + "s": numbers}

@@ -11,8 +11,8 @@ import typer
 from ..core.models.card import ModelCard
 from ..errors import UsageError
 from ..report import console
-from .options import argument, command, kind_declaration, learn, option
 from .examples import epilog
+from .options import argument, command, kind_declaration, learn, option
 from .shared import reported_errors
 
 
@@ -99,12 +99,16 @@ def synth(o: SynthOptions) -> None:
         if o.noise is not None:
             settings["noise"] = o.noise
         sample = synthesize(o.kind, seed=o.seed, n=o.n, outliers=o.outliers, **settings)
-        model = MODELS[o.kind]
+        card = CARDS[o.kind]
+        own = {k: v for k, v in sample.options.items() if k in {c.name for c in card.options}}
+        model = MODELS[o.kind].variant(**own)  # the variant drawn from (e.g. with distortion)
         text = format_csv(sample.columns, sample.table)
         if o.truth:
             about = {"seed": o.seed, **{k: plain(v) for k, v in sample.settings.items()}}
-            doc = model_document(model.name, model.param_names, sample.params,
-                                 model.describe(sample.params), truth=about,
-                                 source={"file": o.output or "-", "rows": o.n})
+            described = {**model.describe(sample.params), **sample.options}
+            doc = model_document(model.name, model.param_names, sample.params, described,
+                                 truth=about, source={"file": o.output or "-", "rows": o.n},
+                                 options={k: described[k] for k in model.saved_options
+                                          if k in described})
             console.output(o.truth, dumps(doc), "`truth`")
         console.output(o.output or "-", text, "`output`")

@@ -38,6 +38,51 @@ def rotation(axis_angle: np.ndarray) -> np.ndarray:
     return np.eye(3) + np.sin(angle) * Kx + (1 - np.cos(angle)) * Kx @ Kx
 
 
+def cross_matrix(v: np.ndarray) -> np.ndarray:
+    """[v]_x (3, 3): [v]_x a = v x a."""
+    return np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
+
+
+def rotation_vector(R: np.ndarray) -> np.ndarray:
+    """w (3,) with rotation(w) = R for a proper rotation R (3, 3); |w| <= pi (docs/math.md s.7).
+
+    Near |w| = pi, where sin|w| vanishes, the axis k is read from the symmetric part,
+    (R + R^T)/2 = cos|w| I + (1 - cos|w|) k k^T, instead of from R - R^T.
+    """
+    cos = min(1.0, max(-1.0, (np.trace(R) - 1.0) / 2.0))
+    vee = 0.5 * np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]])
+    sin = float(np.linalg.norm(vee))
+    angle = float(np.arctan2(sin, cos))
+    if angle < 1e-8:
+        return vee  # R = I + [w]_x + O(w^2)
+    if cos > -0.9:
+        return vee * (angle / sin)
+    B = (0.5 * (R + R.T) - cos * np.eye(3)) / (1.0 - cos)  # k k^T: its largest column is k
+    j = int(np.argmax(np.diag(B)))
+    axis = B[:, j] / np.sqrt(max(B[j, j], 1e-300))
+    axis /= np.linalg.norm(axis)
+    if axis @ vee < 0:
+        axis = -axis
+    return angle * axis
+
+
+def rotation_jacobian(w: np.ndarray) -> np.ndarray:
+    """J (3, 3), the left Jacobian of rotation(): rotation(w + d) = rotation(J d) rotation(w)
+    to first order, so d(rotation(w) v)/dw = -[rotation(w) v]_x J (docs/math.md s.7).
+
+        J = I + (1 - cos t)/t^2 [w]_x + (t - sin t)/t^3 [w]_x^2,   t = |w|
+    """
+    w = np.asarray(w, float)
+    t2 = float(w @ w)
+    if t2 < 1e-8:  # the series: (1 - cos t)/t^2 = 1/2 - t^2/24, (t - sin t)/t^3 = 1/6 - t^2/120
+        a, b = 0.5 - t2 / 24.0, 1.0 / 6.0 - t2 / 120.0
+    else:
+        t = np.sqrt(t2)
+        a, b = (1.0 - np.cos(t)) / t2, (t - np.sin(t)) / (t2 * t)
+    W = cross_matrix(w)
+    return np.eye(3) + a * W + b * (W @ W)
+
+
 
 def rq(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A (3, 3) = U Q with U upper triangular, diag(U) >= 0, Q orthogonal."""
@@ -139,13 +184,19 @@ def describe(M: np.ndarray, factor: np.ndarray | None = None) -> dict:
         out["warnings"].append(
             "the camera is left-handed (det R = -1 with the points in front of it): one axis "
             "of the world or of the image is mirrored; no rotation angles are given")
-    skew, fx, skew_se = values[2], values[0], se[2]
-    if abs(skew) > SKEW_LIMIT * abs(fx) and not abs(skew) <= 3 * skew_se:
-        out["warnings"].append(
-            f"implausible skew {skew:.4g} ({abs(skew) / abs(fx):.1%} of fx; real cameras "
-            "have none): the world axes may not be orthogonal or equally scaled, or points are "
-            "mismatched")
+    warning = skew_warning(values[2], values[0], se[2])
+    if warning:
+        out["warnings"].append(warning)
     return out
+
+
+def skew_warning(skew: float, fx: float, skew_se: float) -> str | None:
+    """The warning on a skew above SKEW_LIMIT of fx and above 3 standard errors."""
+    if abs(skew) > SKEW_LIMIT * abs(fx) and not abs(skew) <= 3 * skew_se:
+        return (f"implausible skew {skew:.4g} ({abs(skew) / abs(fx):.1%} of fx; real cameras "
+                "have none): the world axes may not be orthogonal or equally scaled, or points are "
+                "mismatched")
+    return None
 
 
 def random_camera(rng: np.random.Generator, focal: float, width: float, height: float,
@@ -157,3 +208,12 @@ def random_camera(rng: np.random.Generator, focal: float, width: float, height: 
     R = look_at(centre, np.zeros(3))
     K = intrinsics(focal, width, height)
     return K, R, centre, projection_from_KRt(K, R, -R @ centre)
+
+
+def image_errors(du: np.ndarray, dv: np.ndarray, depth: np.ndarray) -> dict[str, float]:
+    """predict's error measures of image points off by (du, dv) (n,) each, at `depth` (n,)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        d2 = du * du + dv * dv
+        return {"loss": float(d2.mean()), "rmse": float(np.sqrt(d2.mean())),
+                "rms_u": float(np.sqrt(np.mean(du * du))), "rms_v": float(np.sqrt(np.mean(dv * dv))),
+                "max_error": float(np.sqrt(d2.max())), "behind_camera": int(np.sum(~(depth > 0)))}

@@ -18,6 +18,7 @@ class Synthetic:
     params: np.ndarray
     settings: dict[str, Any] = field(default_factory=dict)
     outlier: np.ndarray | None = None  # (n,) bool: rows replaced by gross errors
+    options: dict[str, Any] = field(default_factory=dict)  # the model variant drawn from
 
 
 def pick_outliers(rng: np.random.Generator, n: int, fraction: float) -> np.ndarray:

@@ -333,12 +333,15 @@ def _has(header) -> str:
 
 def _hint(name: str, header, columns, model: str) -> str:
     """What to do about missing columns: "; it looks like ratio2d's input (fitcli ratio2d
-    FILE)", or "; --columns names ..." when the file has enough columns, or nothing."""
+    FILE)" when another model finds all its columns and more of the file's than this one
+    does, or "; --columns names ..." when the file has enough columns, or nothing."""
     from ..core.models import CARDS  # the cards only: no numpy
 
     lower = {h.lower() for h in header}
+    found = sum(c.lower() in lower for c in columns)
     for card in CARDS.values():
-        if card.name not in model and {c.lower() for c in card.columns} <= lower:
+        wanted = {c.lower() for c in card.columns}
+        if card.name not in model and wanted <= lower and len(wanted) > found:
             source = "-" if name == "<stdin>" else name
             return f"; it looks like {card.name}'s input" + (
                 f" (fitcli {card.name} {source})" if model in CARDS else "")

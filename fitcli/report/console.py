@@ -21,9 +21,8 @@ import re
 import sys
 import time
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
-
 from functools import cache
+from typing import Any, Callable, Iterator
 
 LOG_EVERY_SECONDS = 1.0
 REFRESH_SECONDS = 0.1

@@ -37,6 +37,10 @@ KEYS = {
     "accuracy": "linear-tanh: the share of points classified right",
     "start_passes": "linear-tanh: passes over the data by the start",
     "rmse": "the RMS error: of the residuals least squares minimised, or of the point errors",
+    "distortion": "project3d's parametric camera: the distortion coefficients it frees",
+    "skew": "project3d's parametric camera: free or zero",
+    "intrinsics": "project3d's parametric camera: K and the distortion given, or null",
+    "mirror": "project3d's parametric camera: the world axis mirrored (Z) or none",
     # the report
     "diagnostics": "the residual's figures, the noise level and the noise test",
     "standard_errors": "the standard error of each parameter",
@@ -49,6 +53,7 @@ KEYS = {
     "gates": "the quality gates and their results",
     "warnings": "what the user should know about this result",
     "classification": "linear-tanh: the classification report",
+    "model_choice": "project3d's parametric camera: the pinhole fit beside it and the test",
     # several input files in one run: one document per line (JSON Lines)
     "exit_code": "several files: the exit code of this file's fit",
     "error": "several files: why this file was not fitted (then only input, model, exit_code)",
@@ -85,9 +90,6 @@ def document(report) -> dict[str, Any]:
     return plain(doc)
 
 
-ANGLE_CONVENTION = "degrees, R = Rz(rz) Ry(ry) Rx(rx) (world to camera)"
-
-
 def _angles(camera: dict[str, Any]) -> dict[str, Any]:
     """The camera with `angles` as the angles themselves ({rx, ry, rz} in degrees, null
     for a left-handed camera), their convention in `angle_convention`."""
@@ -98,7 +100,7 @@ def _angles(camera: dict[str, Any]) -> dict[str, Any]:
     for key, value in camera.items():
         if key == "angles":
             out["angles"] = {k: figures[k] for k in ("rx", "ry", "rz")}
-            out["angle_convention"] = ANGLE_CONVENTION
+            out["angle_convention"] = value  # the model's (e.g. with a mirrored world axis)
         else:
             out[key] = value
     return out

@@ -291,4 +291,50 @@ def _mark(ax, uv, mask, marker, colour, label) -> None:
                    edgecolors=colour, linewidths=1.2, label=f"{label} ({int(mask.sum())})")
 
 
-VIEWS: dict[str, Any] = {"classes": _classes, "scalar": _scalar, "image": _image}
+def _lens(fig, spec, data, report) -> None:
+    """A camera with lens distortion: the residual vectors (as _image), and beside them
+    the distortion field, the shift the lens gives an ideal image point."""
+    left, right = spec.subgridspec(1, 2, width_ratios=[1, 1])
+    _image(fig, left, data, report)
+    image = fig.axes[-1]
+    image.set_title(image.get_title().replace(f"{report.model.name}: image points, ", "").capitalize(),
+                    fontsize=10)
+    ax = fig.add_subplot(right)
+    camera = report.section("camera").content
+    uv = data[1]
+    (u0, u1), (v0, v1) = _padded(uv[:, 0]), _padded(uv[:, 1])
+    gu, gv = np.meshgrid(np.linspace(u0, u1, 15), np.linspace(v0, v1, 11))
+    du, dv = distortion_shift(camera["K"], camera["distortion"], gu.ravel(), gv.ravel())
+    size = np.hypot(du, dv)
+    largest = float(size.max()) if size.size else 0.0
+    scale = nice_scale(0.15 * max(u1 - u0, v1 - v0) / largest) if largest > 0 else 1.0
+    quiver = ax.quiver(gu.ravel(), gv.ravel(), scale * du, scale * dv, size, angles="xy",
+                       scale_units="xy", scale=1, cmap="viridis", width=0.003)
+    fig.colorbar(quiver, ax=ax, label="shift (px)", shrink=0.8)
+    K = np.asarray(camera["K"], float)
+    ax.plot(K[0, 2], K[1, 2], "r+", ms=12, label="principal point")
+    ax.set_xlim(u0, u1)
+    ax.set_ylim(v1, v0)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel("u")
+    ax.set_ylabel("v (down)")
+    ax.set_title(f"Lens distortion x {scale:g} (largest shift {largest:.3g} px)",
+                 fontsize=10)
+    _legend(ax)
+
+
+def distortion_shift(K, distortion: dict, u: np.ndarray, v: np.ndarray):
+    """(du, dv): where the lens (OpenCV's model, docs/math.md s.7) moves the ideal image
+    points (u, v) of a camera with intrinsics K (3, 3)."""
+    K = np.asarray(K, float)
+    c = {k: (distortion.get(k) or 0.0) for k in ("k1", "k2", "k3", "p1", "p2")}
+    b = (v - K[1, 2]) / K[1, 1]
+    a = (u - K[0, 2] - K[0, 1] * b) / K[0, 0]
+    r2 = a * a + b * b
+    L = 1 + r2 * (c["k1"] + r2 * (c["k2"] + r2 * c["k3"]))
+    xd = a * L + 2 * c["p1"] * a * b + c["p2"] * (r2 + 2 * a * a)
+    yd = b * L + c["p1"] * (r2 + 2 * b * b) + 2 * c["p2"] * a * b
+    return K[0, 0] * (xd - a) + K[0, 1] * (yd - b), K[1, 1] * (yd - b)
+
+
+VIEWS: dict[str, Any] = {"classes": _classes, "scalar": _scalar, "image": _image, "lens": _lens}

@@ -151,7 +151,7 @@ def build_report(model: Model, table, data, fitted, request: ReportRequest) -> R
     columns = None  # per-point columns: only for the files that print them
     if request.residuals or request.plot:
         columns = model.point_table(result.params, data, **result.extra)
-    context = PointContext(lambda: rows.numbers, (table.values, table.levels))
+    context = PointContext(lambda: rows.numbers, (table.values, table.levels), counted)
     sections = derived + tuple(model.sections(result, data, context))
     for s in sections:
         warnings += s.warnings

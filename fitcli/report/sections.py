@@ -50,7 +50,9 @@ CAMERA_LABELS = {"fx": "focal length x (px)", "fy": "focal length y (px)",
                  "cx": "principal point x (px)", "cy": "principal point y (px)",
                  "skew": "skew (px)", "rx": "rotation rx (deg)", "ry": "rotation ry (deg)",
                  "rz": "rotation rz (deg)", "Cx": "camera centre X", "Cy": "camera centre Y",
-                 "Cz": "camera centre Z"}
+                 "Cz": "camera centre Z", "tx": "translation x (t = -R C)",
+                 "ty": "translation y", "tz": "translation z"}
+LENS = ("k1", "k2", "k3", "p1", "p2")
 ANGLES = "angles in degrees with R = Rz(rz) Ry(ry) Rx(rx), world to camera"
 
 
@@ -59,17 +61,53 @@ def camera(report, section) -> Rendered:
     """The camera's figures with standard errors first; R and K with --verbose."""
     c = section.content
     figures, errors = c["figures"], c.get("standard_errors", {})
+    lens = c.get("model", {}).get("kind") == "parametric"
     keys = [k for k in CAMERA_LABELS if k in figures] + [k for k in figures if k not in CAMERA_LABELS]
-    rows = tuple((CAMERA_LABELS.get(k, k), *with_error(figures[k], errors.get(k))) for k in keys)
+    rows = tuple((_camera_label(k, c.get("model", {})), *with_error(figures[k], errors.get(k)))
+                 for k in keys if not (lens and k in LENS and k not in c["model"]["free"]
+                                       and c["model"]["intrinsics"] != "given"))
     behind = len(report.behind or [])
     handed = (f"{ANGLES}; right-handed" if c["handedness"] == "right"
               else "left-handed (a mirrored axis): no angles")
     caption = f"{handed}; {behind} of {report.result.n_points} points behind the camera"
-    answer = Pairs("camera: M = K [R | -R C]", rows, ("", "value", "std. error"), caption)
+    form = ("K, R, t and lens distortion (OpenCV's)" if lens else "M = K [R | -R C]")
+    answer = Pairs(f"camera: {form}", rows, ("", "value", "std. error"), caption)
     R = Grid(f"R, world to camera ({c['handedness']}-handed): rows are the camera's x (right), "
              "y (down) and z (viewing direction) axes", ("", "X", "Y", "Z"),
              tuple((axis, *(f"{v:+.8f}" for v in row)) for axis, row in zip("xyz", c["R"])))
     return Rendered([answer], [], [R], ["the rotation matrix R"])
+
+
+def _camera_label(key: str, model: dict) -> str:
+    """A figure's label; a lens coefficient's says whether it was fitted or given."""
+    if key not in LENS:
+        return CAMERA_LABELS.get(key, key)
+    how = "free" if key in model.get("free", ()) else model.get("intrinsics", "fixed")
+    return f"{'radial' if key[0] == 'k' else 'tangential'} {key} ({how})"
+
+
+# -- the model choice (project3d's parametric camera) ---------------------------------------
+
+@renders("model_choice")
+def model_choice(report, section) -> Rendered:
+    """Each camera model's fit on the same points, the F-test of the extra terms and the
+    verdict, after the fit's quality."""
+    c = section.content
+    names = ("model", "params", "dof", "RMS point error", "sigma est.", "AIC", "BIC")
+    rows = tuple((r["model"], str(r["n_params"]), str(r["dof"]), number(r["rms"], 6),
+                  number(r["sigma_estimate"], 6), number(r["aic"], 7), number(r["bic"], 7))
+                 for r in c["models"])
+    blocks = [Grid(f"model choice (the same points; {c['points']})", names, rows,
+                   caption=c["verdict"],
+                   justify=tuple("left" if n == "model" else "right" for n in names))]
+    test = c["test"]
+    if test is not None:
+        blocks.append(Pairs("test of the extra terms", (
+            ("terms", ", ".join(test["extra_terms"])),
+            ("F statistic", f"{number(test['statistic'], 6)} on ({test['df'][0]}, {test['df'][1]}) dof"),
+            ("p-value, P(F >= observed)", number(test["p_value"], 4)),
+            ("supported (p < alpha)", f"{'yes' if test['supported'] else 'no'} (alpha {test['alpha']:g})"))))
+    return Rendered([], blocks)
 
 
 # -- the classification (linear-tanh) -------------------------------------------------------

@@ -69,7 +69,7 @@ def test_fitted_residuals_of_linear_tanh_are_the_standardised_loss():
     assert float(np.sum(r**2)) == pytest.approx(result.cost * 200, rel=1e-10)
 
 
-@pytest.mark.parametrize("name", ["project3d", "ratio2d"])
+@pytest.mark.parametrize("name", ["project3d", "ratio2d", "homography"])
 def test_canonical_jacobian_matches_central_differences(name, rng):
     model = MODELS[name]
     data, params = model.example(rng, n=30)
@@ -91,7 +91,7 @@ def _noisy_copies(name, n, count, rng):
     return sample.params, clean, fits
 
 
-@pytest.mark.parametrize("name", ["project3d", "ratio2d"])
+@pytest.mark.parametrize("name", ["project3d", "ratio2d", "homography"])
 def test_standard_errors_agree_with_monte_carlo(name, rng):
     """200 refits of a 50-point problem: the spread of each parameter matches its standard
     error (sampling error of a standard deviation from 200 draws: 5%), the Mahalanobis

@@ -5,11 +5,12 @@ kernel's sums, its start).  A new model is its package and a line in CARDS."""
 from importlib import import_module
 
 from .card import ModelCard
+from .homography import CARD as HOMOGRAPHY
 from .linear_tanh import CARD as LINEAR_TANH
 from .project3d import CARD as PROJECT3D
 from .ratio2d import CARD as RATIO2D
 
-CARDS: dict[str, ModelCard] = {c.name: c for c in (LINEAR_TANH, RATIO2D, PROJECT3D)}
+CARDS: dict[str, ModelCard] = {c.name: c for c in (LINEAR_TANH, RATIO2D, PROJECT3D, HOMOGRAPHY)}
 
 
 def __getattr__(name):

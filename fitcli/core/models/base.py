@@ -261,10 +261,12 @@ class Model:
 class PointContext:
     """What the report knows of the rows the points came from: their input line
     numbers (a callable, since finding them costs a pass; it returns None for standard
-    input), and the table as read (values (n, len(columns)), levels of text columns)."""
+    input), the table as read (values (n, len(columns)), levels of text columns), and
+    the points the report counts ((n,) bool, the inliers of a robust fit; None: all)."""
 
     lines: Callable[[], np.ndarray | None]
     table: tuple[np.ndarray, dict]
+    counted: np.ndarray | None = None
 
 
 __all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "ModelCard",

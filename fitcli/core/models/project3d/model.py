@@ -70,6 +70,12 @@ class Project3d(Model):
     view = "image"
     loss_label = "mean squared point error"
 
+    def variant(self, distortion=None, skew=None, intrinsics=None):
+        """The 3x4 matrix (self), or the parametric camera of these options (lens/)."""
+        from ..lens.model import variant
+
+        return variant(distortion, skew, intrinsics) or self
+
     def split(self, table, levels=None):
         return (table[:, 0:3], table[:, 3:5]), []  # views: no copy of a million-row table
 
@@ -102,7 +108,8 @@ class Project3d(Model):
         rank = moment_rank(data[0])
         if rank < 3:
             shape = {0: "are all the same point", 1: "lie on one line", 2: "lie on one plane"}
-            hint = " (fit a plane homography instead, e.g. ratio2d per image coordinate)"
+            hint = (" (fit the plane's homography instead: fitcli homography, columns x, y, u, v "
+                    "in the plane's own coordinates)")
             raise DegenerateDataError(
                 f"the world points {shape[rank]}: a 3x4 projection is not unique for them"
                 + (hint if rank == 2 else "; they must span 3D space")
@@ -147,6 +154,8 @@ class Project3d(Model):
             described = camera.describe(params.reshape(3, 4), factor)
         except np.linalg.LinAlgError:  # a singular left 3x3 block: no camera to describe
             return []
+        described["distortion"] = dict.fromkeys(("k1", "k2", "k3", "p1", "p2"), 0.0)
+        described["model"] = {"kind": "pinhole 3x4", "free": list(PARAM_NAMES), "n_params": 11}
         return [Section("camera", described, tuple(described["warnings"]))]
 
     def point_table(self, params, data, **notes):
@@ -175,39 +184,59 @@ class Project3d(Model):
     def evaluate(self, params, table, **options):
         """Mean loss, RMS reprojection distance (rmse), RMS per coordinate, the largest
         distance and the number of points at or behind the camera (depth <= 0)."""
-        out = self.predict(params, table[:, 0:3])
-        du, dv = out["u"] - table[:, 3], out["v"] - table[:, 4]
-        with np.errstate(over="ignore", invalid="ignore"):
-            d2 = du * du + dv * dv
-            return {"loss": float(d2.mean()), "rmse": float(np.sqrt(d2.mean())),
-                    "rms_u": float(np.sqrt(np.mean(du * du))), "rms_v": float(np.sqrt(np.mean(dv * dv))),
-                    "max_error": float(np.sqrt(d2.max())), "behind_camera": int(np.sum(~(out["depth"] > 0)))}
+        out = self.predict(params, table[:, 0:3], **options)
+        return camera.image_errors(out["u"] - table[:, 3], out["v"] - table[:, 4], out["depth"])
 
     def synthesize(self, rng, n=200, noise=0.5, outliers=0.0, focal=1500.0, width=1920.0,
-                   height=1080.0, distance=5.0, size=3.0, offset=0.0) -> Synthetic:
+                   height=1080.0, distance=5.0, size=3.0, offset=0.0, k1=0.0, k2=0.0, k3=0.0,
+                   p1=0.0, p2=0.0) -> Synthetic:
         """World points in a cube of side `size` (metres) around the origin, seen by a
         camera `distance` away; pixel noise `noise` (sigma per coordinate); `offset`
-        shifts the world frame (survey coordinates)."""
+        shifts the world frame (survey coordinates).  Nonzero coefficients k1..p2 draw
+        through that lens: the truth is then a parametric camera freeing them (s.7)."""
         K, R, C, M = camera.random_camera(rng, focal, width, height, distance)
+        coefficients = {"k1": k1, "k2": k2, "k3": k3, "p1": p1, "p2": p2}
+        lens = _lens_camera(K, R, C, coefficients)
+        project = (lambda X: lens.pixels(X.T).T) if lens is not None else (lambda X: project_points(M, X))
         X = np.empty((0, 3))
         while len(X) < n:  # keep points that land in the image, in front of the camera
             cand = rng.uniform(-size / 2, size / 2, (4 * n, 3))
-            uv = project_points(M, cand)
+            uv = project(cand)
             ok = (depths(M, cand) > 0.1) & np.all((uv >= 0) & (uv <= [width, height]), axis=1)
             X = np.vstack([X, cand[ok]])
         X = X[:n]
-        uv = project_points(M, X) + rng.normal(0.0, noise, (n, 2))
+        uv = project(X) + rng.normal(0.0, noise, (n, 2))
         bad = pick_outliers(rng, n, outliers)
         uv[bad] = rng.uniform([0, 0], [width, height], (int(bad.sum()), 2))
         shift = np.eye(4)
         shift[:3, 3] = -offset
         M = M @ shift
         X = X + offset
-        params = self.canonical(M.ravel(), (X, uv))
         settings = dict(n=n, noise=noise, outliers=outliers, focal=focal, width=width,
                         height=height, distance=distance, size=size, offset=offset, K=K, R=R,
                         C=C + offset)
-        return Synthetic(self.name, self.columns, np.column_stack([X, uv]), params, settings, bad)
+        if lens is None:
+            params = self.canonical(M.ravel(), (X, uv))
+            return Synthetic(self.name, self.columns, np.column_stack([X, uv]), params, settings, bad)
+        names = ",".join(k for k, v in coefficients.items() if v)
+        full = lens.full.copy()
+        full[13:16] += offset
+        variant = self.variant(distortion=names)
+        settings.update(coefficients)
+        return Synthetic(self.name, self.columns, np.column_stack([X, uv]),
+                         full[variant.layout.index], settings, bad,
+                         options={"distortion": names, "mirror": "none"})
+
+
+def _lens_camera(K, R, C, coefficients):
+    """The parametric camera (lens.projection.Lens) of K, R, C and the distortion
+    coefficients, or None when they are all 0."""
+    if not any(coefficients.values()):
+        return None
+    from ..lens.projection import Lens
+
+    return Lens(np.array([K[0, 0], K[1, 1], K[0, 1], K[0, 2], K[1, 2], *coefficients.values(),
+                          *camera.rotation_vector(R), *C]))
 
 
 MODEL = Project3d()
