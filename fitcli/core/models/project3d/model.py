@@ -15,7 +15,7 @@ import numpy as np
 
 from ... import camera
 from ...manifold import Sphere, unit
-from ...normalize import DegenerateDataError, moment_rank, planar_rank, similarity
+from ...normalize import DegenerateDataError, PointGroup, moment_rank, planar_rank, similarity
 from ...samples import Synthetic, pick_outliers
 from ..base import Frame, Model, Section, identity_frame
 from . import CARD
@@ -60,6 +60,31 @@ def jacobian(params: np.ndarray, X: np.ndarray, uv: np.ndarray) -> np.ndarray:
     return J.reshape(-1, 12)
 
 
+def _frame(T, U, data, chunk_map=None) -> Frame:
+    """The frame of image normalisation T (3, 3) and world normalisation U (4, 4)."""
+    T_inv = np.diag([1.0 / T[0, 0], 1.0 / T[0, 0], 1.0])  # T's inverse: scale, then shift
+    T_inv[:2, 2] = -T[:2, 2] / T[0, 0]
+
+    def to_original(p):
+        return (T_inv @ p.reshape(3, 4) @ U).ravel()
+
+    return Frame(data, to_original, lambda: (np.kron(T_inv, U.T), np.zeros(12)),
+                 cost_scale=1.0 / T[0, 0] ** 2, chunk_map=chunk_map)
+
+
+def _check_ranks(rank: int, image_rank: int) -> None:
+    """Raise if the world points do not span 3D or the image points are one point."""
+    if rank < 3:
+        shape = {0: "are all the same point", 1: "lie on one line", 2: "lie on one plane"}
+        hint = " (fit a plane homography instead, e.g. ratio2d per image coordinate)"
+        raise DegenerateDataError(
+            f"the world points {shape[rank]}: a 3x4 projection is not unique for them"
+            + (hint if rank == 2 else "; they must span 3D space")
+        )
+    if image_rank == 0:
+        raise DegenerateDataError("the image points are all the same point")
+
+
 class Project3d(Model):
     card = CARD
     param_names = PARAM_NAMES
@@ -88,27 +113,39 @@ class Project3d(Model):
             return identity_frame(data, 12)
         T, uvn = similarity(uv, "image points")
         U, Xn = similarity(X, "world points")
-        T_inv = np.diag([1.0 / T[0, 0], 1.0 / T[0, 0], 1.0])  # T's inverse: scale, then shift
-        T_inv[:2, 2] = -T[:2, 2] / T[0, 0]
-
-        def to_original(p):
-            return (T_inv @ p.reshape(3, 4) @ U).ravel()
-
-        return Frame((Xn, uvn), to_original, lambda: (np.kron(T_inv, U.T), np.zeros(12)),
-                     cost_scale=1.0 / T[0, 0] ** 2)
+        return _frame(T, U, (Xn, uvn))
 
     def check(self, data):
         super().check(data)
-        rank = moment_rank(data[0])
-        if rank < 3:
-            shape = {0: "are all the same point", 1: "lie on one line", 2: "lie on one plane"}
-            hint = " (fit a plane homography instead, e.g. ratio2d per image coordinate)"
-            raise DegenerateDataError(
-                f"the world points {shape[rank]}: a 3x4 projection is not unique for them"
-                + (hint if rank == 2 else "; they must span 3D space")
-            )
-        if planar_rank(data[1][:, 0], data[1][:, 1]) == 0:
-            raise DegenerateDataError("the image points are all the same point")
+        _check_ranks(moment_rank(data[0]), planar_rank(data[1][:, 0], data[1][:, 1]))
+
+    # -- the engines' hooks ----------------------------------------------------------
+    point_groups = (PointGroup("world points", (0, 1, 2), "distance"),
+                    PointGroup("image points", (3, 4), "distance"))
+
+    def chunk_data(self, values):
+        return values[0:3].T, values[3:5].T  # views: the kernel reads the rows in place
+
+    def check_stats(self, stats):
+        super().check_stats(stats)
+        _check_ranks(stats.rank(0), stats.rank(1))
+
+    def frame_of(self, stats, normalize, **options):
+        if not normalize:
+            return identity_frame(None, 12, 5)
+        T, U = stats.similarity(1), stats.similarity(0)
+        shift = np.concatenate([stats.centroid(0), stats.centroid(1)])
+        scale = np.array([U[0, 0]] * 3 + [T[0, 0]] * 2)
+        return _frame(T, U, None, (shift, scale))
+
+    def votes(self, params, data):
+        M = params.reshape(3, 4)
+        return int(np.count_nonzero(depths(M / math.hypot(*M[2, :3]), data[0]) > 0))
+
+    def canonical_of(self, params, votes, n):
+        M = params.reshape(3, 4)
+        M = M / math.hypot(*M[2, :3])
+        return (-M if votes * 2 < n else M).ravel()
 
     def start(self, kernel, data, init, rng):
         if init == "identity":
@@ -119,11 +156,7 @@ class Project3d(Model):
 
     def canonical(self, params, data):
         """Scale so that |(i, j, k)| = 1 and nz > 0 for most points (nz = depth)."""
-        M = params.reshape(3, 4)
-        M = M / math.hypot(*M[2, :3])
-        if np.count_nonzero(depths(M, data[0]) > 0) * 2 < len(data[0]):
-            M = -M
-        return M.ravel()
+        return self.canonical_of(params, self.votes(params, data), len(data[0]))
 
     def describe(self, params):
         return {
