@@ -1,0 +1,145 @@
+"""engine_fit(): core.fit's steps as reductions over an engine's partitions.
+
+    two passes    counts, sums and extremes; spreads and scatters about the centroids
+                  (engines.stats): the range checks, the degeneracy checks, the frame
+    one pass      the start's moments (DLT), or a sample of points for linear-tanh's
+    LM passes     the kernel's sums at each trial point (engines.objective)
+    one pass      the canonical sign's votes and the model's figures at the optimum
+
+The optimizer is core.lm's, unchanged; the first-order methods, which need thousands of
+passes, are refused.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from ..fit import DEFAULT_MAX_ITER, _Seeded
+from ..lm import levenberg_marquardt
+from ..loop import Callback, Tolerances
+from ..models import MODELS, Model
+from ..normalize import DegenerateDataError
+from ..result import FitResult
+from .objective import EngineKernel
+from .stats import point_stats
+from .tasks import final_sums, prepare, robust, rows_at
+
+TINY = 1e-75  # as io's readers: a column whose every value is below this underflows
+
+
+def refusal(engine: str, optimizer: str) -> str:
+    """Why a first-order method does not run on a streaming or cluster engine."""
+    return (f"`optimizer={optimizer}` needs thousands of passes over the data (Levenberg-"
+            f"Marquardt about ten), and on the {engine} engine every pass reads all the "
+            "points again; use `optimizer=lm` or `engine=memory`")
+
+
+def engine_fit(model: str | Model, engine, *, optimizer: str | None = None,
+               init: str | None = None, normalize: bool = True, max_iter: int | None = None,
+               tol: Tolerances = Tolerances(), seed: int = 0, callback: Callback | None = None,
+               loss: Any = None, columns: tuple[str, ...] = (), **options: Any) -> "EngineFit":
+    """Fit `model` to the points of `engine` (an engines.base.Engine); as core.fit.
+
+    Args:
+        columns: the input's names of the model's columns, for messages.
+
+    Returns:
+        EngineFit: the FitResult (.result) and what the report's passes need.
+
+    Raises:
+        ValueError: unknown names, a first-order optimizer, values the model cannot take;
+        DegenerateDataError: data that cannot determine the model.
+    """
+    model = (MODELS[model] if isinstance(model, str) else model).variant(**options)
+    optimizer, init = optimizer or model.default_optimizer, init or model.inits[0]
+    if optimizer != "lm":
+        raise ValueError(refusal(engine.name, optimizer))
+    if not model.point_groups:
+        raise ValueError(f"{model.name} runs on the memory engine only (`engine=memory`)")
+    if init not in model.inits:
+        raise ValueError(f"unknown init {init!r} for {model.name}; choose from {model.inits}")
+    started = time.perf_counter()
+    stats = point_stats(engine, model.point_groups)
+    _check_range(stats, model, columns)
+    model.check_stats(stats)
+    frame = model.frame_of(stats, normalize, **options)
+    handle = engine.prepare(prepare, model, frame.chunk_map)
+    finisher = model.kernel(*model.chunk_data(np.empty((len(stats.mean), 0))))
+    kernel = EngineKernel(engine, handle, finisher, stats.n)
+    rng = _Seeded(seed)
+    sample = _sample(engine, handle, model, stats.n, init, rng)
+    params = model.manifold.retract(model.start(kernel, sample, init, rng))
+    start_passes = kernel.n_eval
+    fit_kernel = kernel
+    if loss is not None:
+        internal = type(loss)(loss.c / math.sqrt(frame.cost_scale))
+        fit_kernel = EngineKernel(engine, engine.prepare(robust, internal, on=handle),
+                                  _robust_finisher(model, internal), stats.n)
+    outcome = levenberg_marquardt(fit_kernel, params, model.manifold,
+                                  max_iter or DEFAULT_MAX_ITER["lm"], tol, callback,
+                                  frame.cost_scale)
+    mapped = frame.to_original(outcome.params)
+    final = engine.reduce(final_sums, model, mapped, outcome.params, on=handle).sums
+    params = model.canonical_of(mapped, int(final[0]), stats.n)
+    if not np.all(np.isfinite(params)):
+        raise DegenerateDataError(
+            "the fitted parameters overflow double precision in the input's units: the "
+            "values span too many orders of magnitude (rescale the columns)")
+    cost = outcome.cost * frame.cost_scale
+    extra = {**model.describe(params), **frame.notes,
+             **model.figures_of(final[1:], stats.n, cost),
+             **({"start_passes": start_passes} if start_passes else {})}
+    result = FitResult(
+        model=model.name, optimizer=optimizer, param_names=model.param_names, params=params,
+        cost=cost, grad_norm=outcome.grad_norm, n_iter=outcome.n_iter,
+        n_eval=fit_kernel.n_eval - (start_passes if fit_kernel is kernel else 0),
+        status=outcome.status, n_points=stats.n, seconds=time.perf_counter() - started,
+        history=tuple(c * frame.cost_scale for c in outcome.history), extra=extra, frame=frame)
+    return EngineFit(result, model, stats, frame, handle, fit_kernel, outcome.params)
+
+
+class EngineFit:
+    """An engine fit: its FitResult and what the report's passes need (the statistics,
+    the frame, the prepared partitions, the kernel with its kept passes, the internal
+    optimum q)."""
+
+    def __init__(self, result, model, stats, frame, handle, kernel, q):
+        self.result, self.model, self.stats, self.frame = result, model, stats, frame
+        self.handle, self.kernel, self.q = handle, kernel, q
+
+
+def _check_range(stats, model: Model, columns) -> None:
+    """A column whose every value is below TINY in size (io's readers refuse the large
+    ones chunk by chunk, naming the line)."""
+    labels = {c for g in model.point_groups if g.spread == "labels" for c in g.columns}
+    for j, largest in enumerate(stats.largest):
+        if j not in labels and 0 < largest < TINY:
+            name = columns[j] if j < len(columns) else model.columns[j]
+            raise ValueError(
+                f"column '{name}': every value is below {TINY:.0e} in size (the largest is "
+                f"{largest:.6g}), where powers of them underflow double precision; rescale "
+                "the column")
+
+
+def _sample(engine, handle, model: Model, n: int, init: str, rng):
+    """The start's sample of internal points (the rows core.fit's start would draw),
+    or None when the start needs none."""
+    size = model.start_sample(init)
+    if not size:
+        return None
+    index = np.arange(n) if n <= size else np.sort(rng.choice(n, size, replace=False))
+    rows = engine.reduce(rows_at, index, on=handle).items
+    return model.chunk_data(np.ascontiguousarray(rows.T))
+
+
+def _robust_finisher(model, loss):
+    from ..robust import RobustKernel
+
+    return RobustKernel(model, model.chunk_data(np.empty((len(model.columns), 0))), loss)
+
+
+__all__ = ["EngineFit", "engine_fit", "refusal"]

@@ -1,0 +1,66 @@
+"""What a partition computes in a pass: module-level functions of (state, *args), so
+that a cluster's workers can run them (they are pickled by name)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..robust import RobustKernel
+from .base import Chunk, Partial
+
+
+class Prepared:
+    """A partition's points in the fit's internal frame, and the model's kernel on them."""
+
+    def __init__(self, chunk: Chunk, model, frame_map):
+        from ..models.base import Frame
+
+        self.chunk, self.model = chunk, model
+        frame = Frame(None, None, None, chunk_map=frame_map)
+        self.values = frame.apply(chunk.values)  # (k, m), the kernel reads its rows in place
+        self.data = model.chunk_data(self.values)
+        self.kernel = model.kernel(*self.data) if chunk.n else None
+
+
+def prepare(chunk: Chunk, model, frame_map) -> Prepared:
+    return Prepared(chunk, model, frame_map)
+
+
+def robust(state: Prepared, loss) -> Prepared:
+    """The state with the kernel of the robust `loss` (its threshold in internal units)."""
+    out = object.__new__(Prepared)
+    out.__dict__.update(state.__dict__)
+    out.kernel = RobustKernel(state.model, state.data, loss) if state.chunk.n else None
+    return out
+
+
+def kernel_sums(state: Prepared, params, level: str) -> Partial | None:
+    """The kernel's sums at params (None for an empty partition)."""
+    if state.kernel is None:
+        return None
+    with np.errstate(all="ignore"):
+        return Partial(state.kernel.sums(params, level))
+
+
+def rows_at(state: Prepared, index: np.ndarray) -> Partial | None:
+    """The internal values of the points whose global indices (sorted) are `index`."""
+    first, n = state.chunk.first, state.chunk.n
+    lo, hi = np.searchsorted(index, [first, first + n])
+    if hi == lo:
+        return None
+    return Partial(items=state.values[:, index[lo:hi] - first].T.copy())
+
+
+def final_sums(state: Prepared, model, params, q) -> Partial | None:
+    """The canonical sign's votes at params (input's units) and the model's figure
+    sums at q (internal)."""
+    if state.kernel is None:
+        return None
+    raw = model.chunk_data(state.chunk.values)
+    with np.errstate(all="ignore"):
+        votes = model.votes(params, raw)
+        figures = model.figure_sums(q, state.data)
+    return Partial(np.concatenate([[votes], figures]))
+
+
+__all__ = ["Prepared", "final_sums", "kernel_sums", "prepare", "robust", "rows_at"]
