@@ -87,6 +87,15 @@ class Engine:
         """combine(task(state, *args) for every partition), one pass."""
         raise NotImplementedError
 
+    def renumber(self, offsets: np.ndarray) -> None:
+        """Give partition i's chunks the first global row index offsets[i]."""
+        raise NotImplementedError
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Each partition's first global row index (after renumber)."""
+        return self._offsets
+
     def close(self) -> None:
         pass
 
@@ -100,19 +109,23 @@ class StreamEngine(Engine):
     def __init__(self, partitions):
         super().__init__()
         self.partitions = list(partitions)
+        self._offsets = np.zeros(len(self.partitions), dtype=np.int64)
+
+    def renumber(self, offsets):
+        self._offsets = np.asarray(offsets, dtype=np.int64)
 
     def prepare(self, fn, *args, on=None):
         return (on, fn, args)
 
-    def _state(self, part, handle):
+    def _state(self, i, handle):
         if handle is None:
-            return part.load()
+            return self.partitions[i].load()._replace(first=int(self._offsets[i]))
         on, fn, args = handle
-        return fn(self._state(part, on), *args)
+        return fn(self._state(i, on), *args)
 
     def reduce(self, task, *args, on=None):
         self.passes += 1
-        return combine(task(self._state(part, on), *args) for part in self.partitions)
+        return combine(task(self._state(i, on), *args) for i in range(len(self.partitions)))
 
 
 __all__ = ["ArrayPartition", "Chunk", "Engine", "Partial", "StreamEngine", "combine", "split_rows"]

@@ -14,14 +14,15 @@ from ..objective import blocks
 from .base import Chunk, Partial
 
 
-def first_moments(chunk: Chunk) -> Partial | None:
-    """sums (1 + k): n and the column sums; maxima (3k): max |v|, max v, -min v."""
-    v = chunk.values
+def first_moments(chunk: Chunk) -> Partial:
+    """sums (1 + k): n and the column sums; maxima (3k): max |v|, max v, -min v; items
+    (1, 1): this partition's n (the engine numbers the rows from them)."""
+    v, count = chunk.values, np.array([[chunk.n]])
     if not chunk.n:
-        return None
+        return Partial(items=count)
     top, bottom = v.max(axis=1), v.min(axis=1)
     sums = np.concatenate([[chunk.n], _column_sums(v)])
-    return Partial(sums, np.concatenate([np.maximum(top, -bottom), top, -bottom]))
+    return Partial(sums, np.concatenate([np.maximum(top, -bottom), top, -bottom]), count)
 
 
 def _column_sums(v: np.ndarray) -> np.ndarray:
@@ -93,6 +94,8 @@ def point_stats(engine, groups) -> PointStats:
         ValueError: no points.
     """
     first = engine.reduce(first_moments)
+    counts = first.items[:, 0].astype(np.int64)
+    engine.renumber(np.concatenate([[0], np.cumsum(counts)[:-1]]))
     if first.sums is None or not first.sums[0]:
         raise ValueError("no data rows")
     n, k = int(first.sums[0]), len(first.sums) - 1
