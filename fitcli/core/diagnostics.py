@@ -77,9 +77,17 @@ def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
     """
     if frame is None or not frame.normalized:
         frame = model.frame(data, True, **options)
-    q, A, b = internal_params(model, frame, params), frame.linear, frame.offset
+    q = internal_params(model, frame, params)
     n = len(frame.data[0])
     H = model.kernel(*frame.data).normal(q)[2] * (n / 2.0)  # J^T J, internal units
+    return factor_from_normal(model, frame, q, H, sigma)
+
+
+def factor_from_normal(model: Model, frame: Frame, q: np.ndarray, H: np.ndarray,
+                       sigma: float) -> np.ndarray | None:
+    """covariance_factor from J^T J (p, p) at the internal parameters q of `frame` (a
+    pass the fit already made, on an engine)."""
+    A, b = frame.linear, frame.offset
     basis = model.manifold.tangent_basis(q)
     evals, evecs = np.linalg.eigh(basis.T @ H @ basis)
     if not np.all(np.isfinite(evals)) or evals[0] <= 1e-13 * evals[-1]:
@@ -121,10 +129,16 @@ def residual_figures(model: Model, r: np.ndarray) -> dict[str, Any]:
     n = len(r)
     error = np.sqrt(np.einsum("ij,ij->i", r, r))
     ss = float(error @ error)
+    return figures_of(model, n, ss, float(np.median(error)) if n else math.nan,
+                      float(np.max(error)) if n else math.nan)
+
+
+def figures_of(model: Model, n: int, ss: float, median: float, largest: float) -> dict[str, Any]:
+    """residual_figures from the count, the sum of squares, the median and the largest
+    point error (the sums an engine's pass adds up)."""
     d = dof(model, n)
     out = {"n": n, "dof": d, "sum_squares": ss, "rms": math.sqrt(ss / n) if n else math.nan,
-           "median_error": float(np.median(error)) if n else math.nan,
-           "max_error": float(np.max(error)) if n else math.nan,
+           "median_error": median, "max_error": largest,
            "sigma_estimate": math.sqrt(ss / d) if d > 0 else math.nan}
     if model.n_targets > 1:
         out["rms_coordinate"] = math.sqrt(ss / (n * model.n_targets)) if n else math.nan
@@ -152,6 +166,18 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
     out["points"] = "all points" if inlier is None else "inliers (error <= threshold)"
     if inlier is not None:
         out["rms_all"] = math.sqrt(float(np.mean(np.einsum("ij,ij->i", r, r))))
+
+    def factor(s: float):
+        return covariance_factor(model, params, part, s, frame if inlier is None else None,
+                                 **options)
+
+    return complete(model, params, out, sigma, factor)
+
+
+def complete(model: Model, params: np.ndarray, out: dict[str, Any], sigma: float | None,
+             factor) -> dict[str, Any]:
+    """diagnose() after the residual figures `out`: sigma, the noise test, the
+    covariance from factor(sigma) (see covariance_factor), what the model derives."""
     given = sigma is not None
     sigma = sigma if given else out["sigma_estimate"]
     out["sigma"], out["sigma_source"] = sigma, ("given" if given else "estimated from the residual")
@@ -162,8 +188,7 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
     F = None
     if out["dof"] > 0 and sigma > 0:
         try:
-            F = covariance_factor(model, params, part, sigma, frame if inlier is None else None,
-                                  **options)
+            F = factor(sigma)
         except np.linalg.LinAlgError:  # e.g. parameters of a diverged fit
             F = None
     out["factor"] = F

@@ -99,17 +99,19 @@ def engine_fit(model: str | Model, engine, *, optimizer: str | None = None,
         n_eval=fit_kernel.n_eval - (start_passes if fit_kernel is kernel else 0),
         status=outcome.status, n_points=stats.n, seconds=time.perf_counter() - started,
         history=tuple(c * frame.cost_scale for c in outcome.history), extra=extra, frame=frame)
-    return EngineFit(result, model, stats, frame, handle, fit_kernel, outcome.params)
+    return EngineFit(result, model, stats, frame, handle, fit_kernel, outcome.params, loss,
+                     finisher)
 
 
 class EngineFit:
     """An engine fit: its FitResult and what the report's passes need (the statistics,
     the frame, the prepared partitions, the kernel with its kept passes, the internal
-    optimum q)."""
+    optimum q, the robust loss or None, the plain kernel's finisher)."""
 
-    def __init__(self, result, model, stats, frame, handle, kernel, q):
+    def __init__(self, result, model, stats, frame, handle, kernel, q, loss, finisher):
         self.result, self.model, self.stats, self.frame = result, model, stats, frame
-        self.handle, self.kernel, self.q = handle, kernel, q
+        self.handle, self.kernel, self.q, self.loss = handle, kernel, q, loss
+        self.finisher = finisher
 
 
 def _check_range(stats, model: Model, columns) -> None:

@@ -63,4 +63,26 @@ def final_sums(state: Prepared, model, params, q) -> Partial | None:
     return Partial(np.concatenate([[votes], figures]))
 
 
-__all__ = ["Prepared", "final_sums", "kernel_sums", "prepare", "robust", "rows_at"]
+def inlier_normal(state: Prepared, model, frame_map, q, req) -> Partial | None:
+    """The plain kernel's NORMAL sums at q on the points mapped by frame_map (only the
+    inliers of the report request `req`, if given), and their count."""
+    from ..models.base import Frame
+    from ..objective import NORMAL
+    from .report import point_errors
+
+    if state.kernel is None:
+        return None
+    data = model.chunk_data(Frame(None, None, None, chunk_map=frame_map).apply(state.chunk.values))
+    if req is not None:
+        with np.errstate(all="ignore"):
+            e = point_errors(state, model, req.q0, req.frame0_map, req.cost_scale)
+        keep = e * e <= req.threshold2
+        data = tuple(np.ascontiguousarray(a[keep]) for a in data)
+    if not len(data[0]):
+        return None
+    with np.errstate(all="ignore"):
+        sums = model.kernel(*data).sums(q, NORMAL)
+    return Partial(np.concatenate([sums, [len(data[0])]]))
+
+
+__all__ = ["Prepared", "inlier_normal", "final_sums", "kernel_sums", "prepare", "robust", "rows_at"]

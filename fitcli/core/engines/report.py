@@ -1,0 +1,188 @@
+"""The report's figures of an engine fit, as reductions: one pass at the result for
+the point errors' count, sum of squares, largest and a histogram (256 bins per octave
+of error / RMS), the inliers and the points behind a camera; a second pass collects the
+errors in the histogram bins that hold the median, which is then exact (np.median's
+value).  The covariance reads the Gauss-Newton matrix of the fit's last pass.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..diagnostics import complete, factor_from_normal, figures_of, internal_params
+from ..models.base import Frame
+from .base import Partial
+
+PER_OCTAVE, OCTAVES = 256, 48  # bins of log2(error / rms) in [-OCTAVES, OCTAVES)
+BINS = 2 * PER_OCTAVE * OCTAVES + 2  # and one below, one above
+CAP = 1000  # rows named per list (points behind the camera, outliers)
+BEHIND, OUTLIER = 0, 1  # the kinds of named rows
+
+
+def _bins(e: np.ndarray, rms: float) -> np.ndarray:
+    """Histogram bin (m,) of each error: 0 below the range, BINS - 1 above it."""
+    with np.errstate(divide="ignore"):
+        b = np.floor((np.log2(e) - math.log2(rms) + OCTAVES) * PER_OCTAVE)
+    return (np.clip(b, -1, BINS - 2) + 1).astype(np.int64)
+
+
+def point_errors(state, model, q0, frame0_map, cost_scale) -> np.ndarray:
+    """The point error (m,) whose mean square the fit minimised, in the input's units
+    (diagnostics.fitted_residuals, chunk by chunk)."""
+    values = Frame(None, None, None, chunk_map=frame0_map).apply(state.chunk.values)
+    r = model.residuals(q0, *model.chunk_data(values)) * math.sqrt(cost_scale)
+    r = r.reshape(state.chunk.n, model.n_targets)
+    return np.sqrt(np.einsum("ij,ij->i", r, r))
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the report pass needs on every partition (picklable)."""
+
+    model: Any
+    params: np.ndarray  # canonical, input's units
+    q0: np.ndarray  # internal params of the input-units frame
+    frame0_map: tuple
+    cost_scale: float
+    rms: float
+    threshold2: float | None  # squared inlier threshold
+    counted: bool  # figures over the inliers only (a robust fit)
+
+
+def report_sums(state, req: Request) -> Partial | None:
+    """sums: n counted, SS counted, SS all, inliers, behind, histogram; maxima: largest
+    counted error; items: (global row, kind) of behind and outlier rows (CAP each)."""
+    if state.kernel is None:
+        return None
+    with np.errstate(all="ignore"):
+        e = point_errors(state, req.model, req.q0, req.frame0_map, req.cost_scale)
+        inlier = None if req.threshold2 is None else e * e <= req.threshold2
+        counted = inlier if req.counted else np.ones(len(e), bool)
+        ec = e[counted]
+        depth = req.model.depths(req.params, req.model.chunk_data(state.chunk.values))
+    hist = np.bincount(_bins(ec, req.rms), minlength=BINS).astype(float) if len(ec) else np.zeros(BINS)
+    rows = []
+    behind = 0
+    if depth is not None:
+        bad = ~(depth > 0) & counted
+        behind = int(np.count_nonzero(bad))
+        rows.append(_named(np.flatnonzero(bad)[:CAP], state.chunk.first, BEHIND))
+    if inlier is not None:
+        rows.append(_named(np.flatnonzero(~inlier)[:CAP], state.chunk.first, OUTLIER))
+    sums = np.concatenate([[len(ec), float(ec @ ec), float(e @ e),
+                            np.count_nonzero(inlier) if inlier is not None else 0, behind], hist])
+    items = np.concatenate(rows) if rows else None
+    return Partial(sums, np.array([ec.max() if len(ec) else -np.inf]), items)
+
+
+def _named(index, first, kind) -> np.ndarray:
+    return np.column_stack([index + first, np.full(len(index), kind)]).astype(np.int64)
+
+
+def median_values(state, req: Request, low_bin: int, high_bin: int) -> Partial | None:
+    """The counted errors whose histogram bin lies in [low_bin, high_bin]."""
+    if state.kernel is None:
+        return None
+    with np.errstate(all="ignore"):
+        e = point_errors(state, req.model, req.q0, req.frame0_map, req.cost_scale)
+        if req.counted:
+            e = e[e * e <= req.threshold2]
+    b = _bins(e, req.rms)
+    return Partial(items=e[(b >= low_bin) & (b <= high_bin)][:, None])
+
+
+def exact_median(engine, handle, req: Request, hist: np.ndarray) -> float:
+    """np.median of the counted errors, from the histogram and a pass over its bins."""
+    n = int(hist.sum())
+    if not n:
+        return math.nan
+    ranks = ((n - 1) // 2, n // 2)
+    cum = np.cumsum(hist)
+    bins = [int(np.searchsorted(cum, k + 1)) for k in ranks]
+    below = int(cum[bins[0] - 1]) if bins[0] else 0
+    found = engine.reduce(median_values, req, bins[0], bins[1], on=handle).items
+    values = np.sort(found[:, 0])
+    a, b = values[ranks[0] - below], values[ranks[1] - below]
+    return float(a) if ranks[0] == ranks[1] else float((a + b) / 2)
+
+
+@dataclass
+class EngineReport:
+    """The figures (as diagnostics.diagnose returns them), the robust method's numbers,
+    and the global indices (0-based) of the rows the report names."""
+
+    figures: dict
+    behind: np.ndarray | None
+    behind_count: int
+    outliers: np.ndarray | None
+    n_inliers: int | None
+    rms_all: float
+    extra: dict = field(default_factory=dict)
+
+
+def engine_report(engine, fitted, *, sigma: float | None = None, threshold: float | None = None,
+                  counted: bool = False) -> EngineReport:
+    """The report of an engines.fit.EngineFit: two passes and no more."""
+    model, result, stats = fitted.model, fitted.result, fitted.stats
+    frame0 = model.frame_of(stats, False)
+    q0 = internal_params(model, frame0, result.params)
+    rms = math.sqrt(result.cost) if result.cost > 0 else 1.0
+    req = Request(model, result.params, q0, frame0.chunk_map, frame0.cost_scale, rms,
+                  None if threshold is None else threshold * threshold, counted)
+    part = engine.reduce(report_sums, req, on=fitted.handle)
+    n_counted, ss, ss_all, n_in, behind = part.sums[:5]
+    hist = part.sums[5:]
+    largest = float(part.maxima[0]) if n_counted else math.nan
+    median = exact_median(engine, fitted.handle, req, hist) if result.cost > 0 else (
+        0.0 if n_counted else math.nan)
+    out = figures_of(model, int(n_counted), float(ss), median, largest)
+    out["points"] = "inliers (error <= threshold)" if counted else "all points"
+    if counted:
+        out["rms_all"] = math.sqrt(ss_all / stats.n)
+    factor = _factor(engine, fitted, counted, req)
+    d = complete(model, result.params, out, sigma, factor)
+    items = part.items if part.items is not None else np.zeros((0, 2), np.int64)
+    named = {kind: items[items[:, 1] == kind, 0][:CAP] for kind in (BEHIND, OUTLIER)}
+    return EngineReport(d, named[BEHIND] if model.depths(result.params, _empty(model)) is not None
+                        else None, int(behind), named[OUTLIER] if threshold is not None else None,
+                        int(n_in) if threshold is not None else None, math.sqrt(ss_all / stats.n))
+
+
+def _empty(model):
+    return model.chunk_data(np.empty((len(model.columns), 0)))
+
+
+def _factor(engine, fitted, counted: bool, req: Request):
+    """factor(sigma): from the fit's kept Gauss-Newton matrix at its optimum (least
+    squares, normalised); else from a pass of the plain kernel (over the inliers)."""
+    model, frame, n = fitted.model, fitted.frame, fitted.stats.n
+    if not frame.normalized:
+        frame = model.frame_of(fitted.stats, True)
+    q = fitted.q if frame is fitted.frame else internal_params(model, frame, fitted.result.params)
+
+    def factor(sigma: float):
+        if not counted and frame is fitted.frame and fitted.loss is None:
+            H = fitted.kernel.normal_at(q)[2] * (n / 2.0)
+        else:
+            H, m = _normal_pass(engine, fitted, frame, q, req if counted else None)
+            H = H * (m / 2.0)
+        return factor_from_normal(model, frame, q, H, sigma)
+
+    return factor
+
+
+def _normal_pass(engine, fitted, frame, q, req):
+    """The least-squares NORMAL pass at q in `frame` (over the inliers of req)."""
+    from .tasks import inlier_normal
+
+    total = engine.reduce(inlier_normal, fitted.model, frame.chunk_map, q, req,
+                          on=fitted.handle).sums
+    m = int(total[-1])
+    return fitted.finisher.finish(total[:-1], m, "normal")[2], m
+
+
+__all__ = ["EngineReport", "engine_report", "exact_median"]
