@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .commands import fit, gradcheck, predict, synth
+from .commands import convert, fit, gradcheck, predict, synth
 from .commands.options import learn_model_options
 from .core.models import CARDS
 from .errors import EXIT_CRASH, EXIT_INTERRUPTED
@@ -50,6 +50,7 @@ fit.register(app, CARDS.values())
 synth.register(app, CARDS.values())
 predict.register(app, CARDS.values())
 gradcheck.register(app, CARDS.values())
+convert.register(app, CARDS.values())
 
 
 def main() -> None:

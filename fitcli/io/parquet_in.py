@@ -48,8 +48,8 @@ def parquet_files(source: str) -> list[str]:
     if os.path.isdir(source):
         files = sorted(os.path.join(source, f) for f in os.listdir(source)
                        if f.lower().endswith(SUFFIXES))
-        if not files:
-            raise DataError(f"{source}: the directory holds no Parquet files (*.parquet)")
+        if not files:  # as the CSV reader says it
+            raise DataError(f"{source}: is a directory, not a CSV file")
         return files
     if any(c in source for c in "*?["):
         files = sorted(f for f in glob.glob(source) if os.path.isfile(f))

@@ -134,9 +134,10 @@ def write_json(document: dict[str, Any]) -> None:
     write_text(json.dumps(document, indent=2, allow_nan=False) + "\n")
 
 
-def write_text(text: str) -> None:
-    """Data on stdout (CSV, a model file), as it is."""
-    sys.stdout.write(text)
+def write_text(text) -> None:
+    """Data on stdout (CSV, a model file), as it is: a str, or an iterable of pieces."""
+    for piece in (text,) if isinstance(text, str) else text:
+        sys.stdout.write(piece)
     sys.stdout.flush()
 
 

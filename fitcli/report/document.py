@@ -67,7 +67,8 @@ def document(report) -> dict[str, Any]:
         if s.key in FRONT:
             doc[s.key] = s.content
     if report.behind is not None:
-        doc["behind_camera"] = {"count": len(report.behind), report.rows.kind + "s": report.behind}
+        count = len(report.behind) if report.behind_count is None else report.behind_count
+        doc["behind_camera"] = {"count": count, report.rows.kind + "s": report.behind}
     doc["robust"] = report.robust
     if report.request.residuals:
         doc["residuals_file"] = report.request.residuals

@@ -83,7 +83,8 @@ def engine_fit(model: str | Model, engine, *, optimizer: str | None = None,
                                   max_iter or DEFAULT_MAX_ITER["lm"], tol, callback,
                                   frame.cost_scale)
     mapped = frame.to_original(outcome.params)
-    final = engine.reduce(final_sums, model, mapped, outcome.params, on=handle).sums
+    raw = raw_map(model, frame.chunk_map)
+    final = engine.reduce(final_sums, model, mapped, outcome.params, raw, on=handle).sums
     params = model.canonical_of(mapped, int(final[0]), stats.n)
     if not np.all(np.isfinite(params)):
         raise DegenerateDataError(
@@ -103,6 +104,15 @@ def engine_fit(model: str | Model, engine, *, optimizer: str | None = None,
                      finisher)
 
 
+def raw_map(model: Model, frame_map) -> tuple[np.ndarray, np.ndarray]:
+    """The chunk map that leaves the points in the input's units and maps only the
+    class labels (to +1/-1 as the frame does)."""
+    labels = [c for g in model.point_groups if g.spread == "labels" for c in g.columns]
+    shift, scale = np.zeros(len(frame_map[0])), np.ones(len(frame_map[0]))
+    shift[labels], scale[labels] = frame_map[0][labels], frame_map[1][labels]
+    return shift, scale
+
+
 class EngineFit:
     """An engine fit: its FitResult and what the report's passes need (the statistics,
     the frame, the prepared partitions, the kernel with its kept passes, the internal
@@ -112,6 +122,7 @@ class EngineFit:
         self.result, self.model, self.stats, self.frame = result, model, stats, frame
         self.handle, self.kernel, self.q, self.loss = handle, kernel, q, loss
         self.finisher = finisher
+        self.raw_map = raw_map(model, frame.chunk_map)
 
 
 def _check_range(stats, model: Model, columns) -> None:

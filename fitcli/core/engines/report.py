@@ -8,14 +8,14 @@ value).  The covariance reads the Gauss-Newton matrix of the fit's last pass.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..diagnostics import complete, factor_from_normal, figures_of, internal_params
-from ..models.base import Frame
 from .base import Partial
+from .tasks import chunk_residuals, point_errors, raw_data  # noqa: F401  (public here)
 
 PER_OCTAVE, OCTAVES = 256, 48  # bins of log2(error / rms) in [-OCTAVES, OCTAVES)
 BINS = 2 * PER_OCTAVE * OCTAVES + 2  # and one below, one above
@@ -30,15 +30,6 @@ def _bins(e: np.ndarray, rms: float) -> np.ndarray:
     return (np.clip(b, -1, BINS - 2) + 1).astype(np.int64)
 
 
-def point_errors(state, model, q0, frame0_map, cost_scale) -> np.ndarray:
-    """The point error (m,) whose mean square the fit minimised, in the input's units
-    (diagnostics.fitted_residuals, chunk by chunk)."""
-    values = Frame(None, None, None, chunk_map=frame0_map).apply(state.chunk.values)
-    r = model.residuals(q0, *model.chunk_data(values)) * math.sqrt(cost_scale)
-    r = r.reshape(state.chunk.n, model.n_targets)
-    return np.sqrt(np.einsum("ij,ij->i", r, r))
-
-
 @dataclass(frozen=True)
 class Request:
     """What the report pass needs on every partition (picklable)."""
@@ -47,6 +38,7 @@ class Request:
     params: np.ndarray  # canonical, input's units
     q0: np.ndarray  # internal params of the input-units frame
     frame0_map: tuple
+    raw_map: tuple
     cost_scale: float
     rms: float
     threshold2: float | None  # squared inlier threshold
@@ -63,7 +55,7 @@ def report_sums(state, req: Request) -> Partial | None:
         inlier = None if req.threshold2 is None else e * e <= req.threshold2
         counted = inlier if req.counted else np.ones(len(e), bool)
         ec = e[counted]
-        depth = req.model.depths(req.params, req.model.chunk_data(state.chunk.values))
+        depth = req.model.depths(req.params, raw_data(state, req.model, req.raw_map))
     hist = np.bincount(_bins(ec, req.rms), minlength=BINS).astype(float) if len(ec) else np.zeros(BINS)
     rows = []
     behind = 0
@@ -121,7 +113,7 @@ class EngineReport:
     outliers: np.ndarray | None
     n_inliers: int | None
     rms_all: float
-    extra: dict = field(default_factory=dict)
+    request: Request | None = None  # what a per-point file needs of the report pass
 
 
 def engine_report(engine, fitted, *, sigma: float | None = None, threshold: float | None = None,
@@ -131,7 +123,7 @@ def engine_report(engine, fitted, *, sigma: float | None = None, threshold: floa
     frame0 = model.frame_of(stats, False)
     q0 = internal_params(model, frame0, result.params)
     rms = math.sqrt(result.cost) if result.cost > 0 else 1.0
-    req = Request(model, result.params, q0, frame0.chunk_map, frame0.cost_scale, rms,
+    req = Request(model, result.params, q0, frame0.chunk_map, fitted.raw_map, frame0.cost_scale, rms,
                   None if threshold is None else threshold * threshold, counted)
     part = engine.reduce(report_sums, req, on=fitted.handle)
     n_counted, ss, ss_all, n_in, behind = part.sums[:5]
@@ -149,7 +141,8 @@ def engine_report(engine, fitted, *, sigma: float | None = None, threshold: floa
     named = {kind: items[items[:, 1] == kind, 0][:CAP] for kind in (BEHIND, OUTLIER)}
     return EngineReport(d, named[BEHIND] if model.depths(result.params, _empty(model)) is not None
                         else None, int(behind), named[OUTLIER] if threshold is not None else None,
-                        int(n_in) if threshold is not None else None, math.sqrt(ss_all / stats.n))
+                        int(n_in) if threshold is not None else None, math.sqrt(ss_all / stats.n),
+                        req)
 
 
 def _empty(model):

@@ -3,8 +3,11 @@ that a cluster's workers can run them (they are pickled by name)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..models.base import Frame
 from ..robust import RobustKernel
 from .base import Chunk, Partial
 
@@ -13,8 +16,7 @@ class Prepared:
     """A partition's points in the fit's internal frame, and the model's kernel on them."""
 
     def __init__(self, chunk: Chunk, model, frame_map):
-        from ..models.base import Frame
-
+    
         self.chunk, self.model = chunk, model
         frame = Frame(None, None, None, chunk_map=frame_map)
         self.values = frame.apply(chunk.values)  # (k, m), the kernel reads its rows in place
@@ -51,12 +53,18 @@ def rows_at(state: Prepared, index: np.ndarray) -> Partial | None:
     return Partial(items=state.values[:, index[lo:hi] - first].T.copy())
 
 
-def final_sums(state: Prepared, model, params, q) -> Partial | None:
+def raw_data(state: Prepared, model, raw_map) -> tuple:
+    """The model's data of the partition in the input's units (labels as +1/-1)."""
+
+    return model.chunk_data(Frame(None, None, None, chunk_map=raw_map).apply(state.chunk.values))
+
+
+def final_sums(state: Prepared, model, params, q, raw_map) -> Partial | None:
     """The canonical sign's votes at params (input's units) and the model's figure
     sums at q (internal)."""
     if state.kernel is None:
         return None
-    raw = model.chunk_data(state.chunk.values)
+    raw = raw_data(state, model, raw_map)
     with np.errstate(all="ignore"):
         votes = model.votes(params, raw)
         figures = model.figure_sums(q, state.data)
@@ -66,9 +74,7 @@ def final_sums(state: Prepared, model, params, q) -> Partial | None:
 def inlier_normal(state: Prepared, model, frame_map, q, req) -> Partial | None:
     """The plain kernel's NORMAL sums at q on the points mapped by frame_map (only the
     inliers of the report request `req`, if given), and their count."""
-    from ..models.base import Frame
     from ..objective import NORMAL
-    from .report import point_errors
 
     if state.kernel is None:
         return None
@@ -85,4 +91,18 @@ def inlier_normal(state: Prepared, model, frame_map, q, req) -> Partial | None:
     return Partial(np.concatenate([sums, [len(data[0])]]))
 
 
-__all__ = ["Prepared", "inlier_normal", "final_sums", "kernel_sums", "prepare", "robust", "rows_at"]
+def chunk_residuals(model, q0, frame0_map, cost_scale, values: np.ndarray) -> np.ndarray:
+    """r (m, targets): the residuals whose mean square the fit minimised, in the
+    input's units, of points values (k, m) (diagnostics.fitted_residuals of a chunk)."""
+    mapped = Frame(None, None, None, chunk_map=frame0_map).apply(values)
+    r = model.residuals(q0, *model.chunk_data(mapped)) * math.sqrt(cost_scale)
+    return r.reshape(values.shape[1], model.n_targets)
+
+
+def point_errors(state, model, q0, frame0_map, cost_scale) -> np.ndarray:
+    """The point error (m,) of each point of the partition (see chunk_residuals)."""
+    r = chunk_residuals(model, q0, frame0_map, cost_scale, state.chunk.values)
+    return np.sqrt(np.einsum("ij,ij->i", r, r))
+
+
+__all__ = ["Prepared", "chunk_residuals", "point_errors", "inlier_normal", "raw_data", "final_sums", "kernel_sums", "prepare", "robust", "rows_at"]
