@@ -119,7 +119,7 @@ def _column_into(out: np.ndarray, column, path: str, row: int, label: str) -> No
     finite = np.isfinite(out)
     if not finite.all():
         bad = int(np.argmin(finite))
-        raise DataError(f"{path}, row {row + bad}, column '{label}': '{out[bad]!r}' is not a "
+        raise DataError(f"{path}, row {row + bad}, column '{label}': '{float(out[bad])!r}' is not a "
                         "finite number")
     big = np.abs(out) >= csv_in.MAX_MAGNITUDE
     if big.any():

@@ -38,7 +38,7 @@ def local_cluster(processes: bool = True, n_workers: int | None = None):
     from distributed import LocalCluster
 
     return LocalCluster(n_workers=n_workers or os.cpu_count() or 2, threads_per_worker=1,
-                        processes=processes, dashboard_address=None, silence_logs=logging.ERROR)
+                        processes=processes, dashboard_address=":0", silence_logs=logging.ERROR)
 
 
 class DaskEngine(Engine):
