@@ -54,9 +54,9 @@ def _run(model, engine, points, o):
         fitted = engine_fit(model, engine, optimizer=o.optimizer, init=o.init,
                             normalize=o.normalize, max_iter=o.max_iter,
                             tol=Tolerances(o.tol, o.xtol, o.gtol), seed=o.seed,
-                            callback=callback, loss=loss, columns=points.names)
-        summary = engine_report(engine, fitted, sigma=o.sigma, threshold=o.threshold,
-                                counted=o.robust != "none")
+                            callback=callback, loss=loss, columns=points.names,
+                            threshold=o.threshold, counted=o.robust != "none")
+        summary = engine_report(engine, fitted, sigma=o.sigma)
     result = fitted.result
     rmse = summary.rms_all if o.robust != "none" else math.sqrt(result.cost)
     fitted.result = dataclasses.replace(result, extra={**result.extra, "rmse": rmse})

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .models.base import Frame, Model
+from .objective import blocks
 from .stats import chi2_cdf, chi2_sf
 
 ALPHA = 0.001  # the noise test's significance on each side
@@ -59,6 +60,20 @@ def fitted_residuals(model: Model, params: np.ndarray, data, **options) -> np.nd
     q = internal_params(model, frame, params)
     r = model.residuals(q, *frame.data) * math.sqrt(frame.cost_scale)
     return r.reshape(len(data[0]), model.n_targets)
+
+
+def fitted_squares(model: Model, params: np.ndarray, data, **options) -> np.ndarray:
+    """s (n,): each point's squared error |r_i|^2 (fitted_residuals), computed in blocks
+    of CHUNK points: no product over all the points at once."""
+    frame = model.frame(data, False, **options)
+    q = internal_params(model, frame, params)
+    root, n = math.sqrt(frame.cost_scale), len(data[0])
+    out = np.empty(n)
+    for s, e in blocks(n):
+        part = tuple(a[s:e] for a in frame.data)
+        r = (model.residuals(q, *part) * root).reshape(e - s, model.n_targets)
+        out[s:e] = np.einsum("ij,ij->i", r, r)
+    return out
 
 
 def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
@@ -126,8 +141,13 @@ def noise_test(sum_squares: float, sigma: float, dof_: int, n: int) -> dict[str,
 def residual_figures(model: Model, r: np.ndarray) -> dict[str, Any]:
     """n, dof, SS, RMS point error, median and max point error, estimated sigma (NaN
     when no point is counted: a robust fit whose threshold no point is within)."""
-    n = len(r)
-    error = np.sqrt(np.einsum("ij,ij->i", r, r))
+    return square_figures(model, np.einsum("ij,ij->i", r, r))
+
+
+def square_figures(model: Model, squares: np.ndarray) -> dict[str, Any]:
+    """residual_figures from each point's squared error (n,)."""
+    n = len(squares)
+    error = np.sqrt(squares)
     ss = float(error @ error)
     return figures_of(model, n, ss, float(np.median(error)) if n else math.nan,
                       float(np.max(error)) if n else math.nan)
@@ -161,11 +181,11 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
         options: the fit's model options (e.g. standardize for linear-tanh).
     """
     part = data if inlier is None else tuple(a[inlier] for a in data)
-    r = fitted_residuals(model, params, data, **options)
-    out = residual_figures(model, r if inlier is None else r[inlier])
+    squares = fitted_squares(model, params, data, **options)
+    out = square_figures(model, squares if inlier is None else squares[inlier])
     out["points"] = "all points" if inlier is None else "inliers (error <= threshold)"
     if inlier is not None:
-        out["rms_all"] = math.sqrt(float(np.mean(np.einsum("ij,ij->i", r, r))))
+        out["rms_all"] = math.sqrt(float(np.mean(squares)))
 
     def factor(s: float):
         return covariance_factor(model, params, part, s, frame if inlier is None else None,

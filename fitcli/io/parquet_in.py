@@ -66,7 +66,7 @@ def _open(path: str):
     import pyarrow.parquet as pq
 
     try:
-        return pq.ParquetFile(path)
+        return pq.ParquetFile(path, memory_map=True)
     except (pa.ArrowException, OSError) as exc:
         raise DataError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
 
@@ -116,14 +116,15 @@ def _column_into(out: np.ndarray, column, path: str, row: int, label: str) -> No
     for chunk in column.chunks:
         out[pos : pos + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
         pos += len(chunk)
-    finite = np.isfinite(out)
-    if not finite.all():
-        bad = int(np.argmin(finite))
+    if not len(out):
+        return
+    top, bottom = float(out.max()), float(out.min())  # NaN propagates: two passes, no copy
+    if not (np.isfinite(top) and np.isfinite(bottom)):
+        bad = int(np.argmin(np.isfinite(out)))
         raise DataError(f"{path}, row {row + bad}, column '{label}': '{float(out[bad])!r}' is not a "
                         "finite number")
-    big = np.abs(out) >= csv_in.MAX_MAGNITUDE
-    if big.any():
-        bad = int(np.argmax(big))
+    if max(top, -bottom) >= csv_in.MAX_MAGNITUDE:
+        bad = int(np.argmax(np.abs(out) >= csv_in.MAX_MAGNITUDE))
         raise DataError(
             f"{path}, row {row + bad}, column '{label}': {out[bad]:.6g} is too large to fit "
             f"(powers of values beyond {csv_in.MAX_MAGNITUDE:.0e} overflow double precision); "

@@ -4,7 +4,8 @@
                   (engines.stats): the range checks, the degeneracy checks, the frame
     one pass      the start's moments (DLT), or a sample of points for linear-tanh's
     LM passes     the kernel's sums at each trial point (engines.objective)
-    one pass      the canonical sign's votes and the model's figures at the optimum
+    one pass      at the result: the canonical sign's votes, the model's figures and the
+                  report's sums (engines.report)
 
 The optimizer is core.lm's, unchanged; the first-order methods, which need thousands of
 passes, are refused.
@@ -22,11 +23,13 @@ from ..fit import DEFAULT_MAX_ITER, _Seeded
 from ..lm import levenberg_marquardt
 from ..loop import Callback, Tolerances
 from ..models import MODELS, Model
+from ..diagnostics import internal_params
 from ..normalize import DegenerateDataError
 from ..result import FitResult
 from .objective import EngineKernel
 from .stats import point_stats
-from .tasks import final_sums, prepare, robust, rows_at
+from .report import HEAD, Request, final_sums
+from .tasks import prepare, robust, rows_at
 
 TINY = 1e-75  # as io's readers: a column whose every value is below this underflows
 
@@ -41,11 +44,14 @@ def refusal(engine: str, optimizer: str) -> str:
 def engine_fit(model: str | Model, engine, *, optimizer: str | None = None,
                init: str | None = None, normalize: bool = True, max_iter: int | None = None,
                tol: Tolerances = Tolerances(), seed: int = 0, callback: Callback | None = None,
-               loss: Any = None, columns: tuple[str, ...] = (), **options: Any) -> "EngineFit":
+               loss: Any = None, columns: tuple[str, ...] = (), threshold: float | None = None,
+               counted: bool = False, **options: Any) -> "EngineFit":
     """Fit `model` to the points of `engine` (an engines.base.Engine); as core.fit.
 
     Args:
         columns: the input's names of the model's columns, for messages.
+        threshold: the inlier threshold of the report (input's units), if any;
+        counted: the report's figures describe the inliers only (a robust fit).
 
     Returns:
         EngineFit: the FitResult (.result) and what the report's passes need.
@@ -68,7 +74,8 @@ def engine_fit(model: str | Model, engine, *, optimizer: str | None = None,
     model.check_stats(stats)
     frame = model.frame_of(stats, normalize, **options)
     handle = engine.prepare(prepare, model, frame.chunk_map)
-    finisher = model.kernel(*model.chunk_data(np.empty((len(stats.mean), 0))))
+    finisher_data = model.chunk_data(np.empty((len(stats.mean), 0)))
+    finisher = model.kernel(*finisher_data)
     kernel = EngineKernel(engine, handle, finisher, stats.n)
     rng = _Seeded(seed)
     sample = _sample(engine, handle, model, stats.n, init, rng)
@@ -83,16 +90,21 @@ def engine_fit(model: str | Model, engine, *, optimizer: str | None = None,
                                   max_iter or DEFAULT_MAX_ITER["lm"], tol, callback,
                                   frame.cost_scale)
     mapped = frame.to_original(outcome.params)
-    raw = raw_map(model, frame.chunk_map)
-    final = engine.reduce(final_sums, model, mapped, outcome.params, raw, on=handle).sums
-    params = model.canonical_of(mapped, int(final[0]), stats.n)
+    frame0 = model.frame_of(stats, False, **options)
+    cost = outcome.cost * frame.cost_scale
+    request = Request(model, mapped, outcome.params, internal_params(model, frame0, mapped),
+                      frame0.chunk_map, raw_map(model, frame.chunk_map), frame0.cost_scale,
+                      math.sqrt(cost) if cost > 0 else 1.0,
+                      None if threshold is None else threshold * threshold, counted)
+    last = engine.reduce(final_sums, request, on=handle)  # the sign, the figures, the report's
+    params = model.canonical_of(mapped, int(last.sums[0]), stats.n)
     if not np.all(np.isfinite(params)):
         raise DegenerateDataError(
             "the fitted parameters overflow double precision in the input's units: the "
             "values span too many orders of magnitude (rescale the columns)")
-    cost = outcome.cost * frame.cost_scale
+    n_figures = len(model.figure_sums(outcome.params, finisher_data))
     extra = {**model.describe(params), **frame.notes,
-             **model.figures_of(final[1:], stats.n, cost),
+             **model.figures_of(last.sums[HEAD : HEAD + n_figures], stats.n, cost),
              **({"start_passes": start_passes} if start_passes else {})}
     result = FitResult(
         model=model.name, optimizer=optimizer, param_names=model.param_names, params=params,
@@ -100,8 +112,11 @@ def engine_fit(model: str | Model, engine, *, optimizer: str | None = None,
         n_eval=fit_kernel.n_eval - (start_passes if fit_kernel is kernel else 0),
         status=outcome.status, n_points=stats.n, seconds=time.perf_counter() - started,
         history=tuple(c * frame.cost_scale for c in outcome.history), extra=extra, frame=frame)
-    return EngineFit(result, model, stats, frame, handle, fit_kernel, outcome.params, loss,
-                     finisher)
+    out = EngineFit(result, model, stats, frame, handle, fit_kernel, outcome.params, loss,
+                    finisher)
+    out.final, out.request, out.n_figures = last, request, n_figures
+    out.flipped = bool(np.dot(params, mapped) < 0)  # canonical() turned the sign
+    return out
 
 
 def raw_map(model: Model, frame_map) -> tuple[np.ndarray, np.ndarray]:

@@ -1,8 +1,9 @@
-"""The report's figures of an engine fit, as reductions: one pass at the result for
-the point errors' count, sum of squares, largest and a histogram (256 bins per octave
-of error / RMS), the inliers and the points behind a camera; a second pass collects the
+"""The report's figures of an engine fit, as reductions: the fit's last pass (at its
+result, engines.fit) adds up the canonical sign's votes, the model's figures, the point
+errors' count, sum of squares, largest and a histogram (256 bins per octave of
+error / RMS), the inliers and the points behind a camera; one more pass collects the
 errors in the histogram bins that hold the median, which is then exact (np.median's
-value).  The covariance reads the Gauss-Newton matrix of the fit's last pass.
+value).  The covariance reads the Gauss-Newton matrix of the fit's last LM pass.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from .tasks import chunk_residuals, point_errors, raw_data  # noqa: F401  (publi
 PER_OCTAVE, OCTAVES = 256, 48  # bins of log2(error / rms) in [-OCTAVES, OCTAVES)
 BINS = 2 * PER_OCTAVE * OCTAVES + 2  # and one below, one above
 CAP = 1000  # rows named per list (points behind the camera, outliers)
-BEHIND, OUTLIER = 0, 1  # the kinds of named rows
+NOT_AHEAD, NOT_BEHIND, OUTLIER = 0, 1, 2  # depth <= 0, depth >= 0, error > threshold
+HEAD = 8  # sums before the model's figure sums and the histogram
 
 
 def _bins(e: np.ndarray, rms: float) -> np.ndarray:
@@ -32,43 +34,49 @@ def _bins(e: np.ndarray, rms: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Request:
-    """What the report pass needs on every partition (picklable)."""
+    """What the fit's last pass needs on every partition (picklable)."""
 
     model: Any
-    params: np.ndarray  # canonical, input's units
-    q0: np.ndarray  # internal params of the input-units frame
+    params: np.ndarray  # the result in the input's units, before its canonical sign
+    q: np.ndarray  # the result in the fit's frame
+    q0: np.ndarray  # the result in the frame of the input's units
     frame0_map: tuple
     raw_map: tuple
-    cost_scale: float
-    rms: float
+    cost_scale: float  # of the input-units frame
+    rms: float  # the histogram's unit
     threshold2: float | None  # squared inlier threshold
     counted: bool  # figures over the inliers only (a robust fit)
 
 
-def report_sums(state, req: Request) -> Partial | None:
-    """sums: n counted, SS counted, SS all, inliers, behind, histogram; maxima: largest
-    counted error; items: (global row, kind) of behind and outlier rows (CAP each)."""
+def final_sums(state, req: Request) -> Partial | None:
+    """sums: votes, n counted, SS counted, SS all, inliers, not ahead, not behind, n,
+    the model's figure sums, the histogram; maxima: the largest counted error; items:
+    (global row, kind) of the rows the report may name (CAP of each kind)."""
     if state.kernel is None:
         return None
+    model, first = req.model, state.chunk.first
+    raw = raw_data(state, model, req.raw_map)
     with np.errstate(all="ignore"):
-        e = point_errors(state, req.model, req.q0, req.frame0_map, req.cost_scale)
+        votes = model.votes(req.params, raw)
+        figures = model.figure_sums(req.q, state.data)
+        e = point_errors(state, model, req.q0, req.frame0_map, req.cost_scale)
         inlier = None if req.threshold2 is None else e * e <= req.threshold2
         counted = inlier if req.counted else np.ones(len(e), bool)
         ec = e[counted]
-        depth = req.model.depths(req.params, raw_data(state, req.model, req.raw_map))
-    hist = np.bincount(_bins(ec, req.rms), minlength=BINS).astype(float) if len(ec) else np.zeros(BINS)
-    rows = []
-    behind = 0
+        depth = model.depths(req.params, raw)
+    hist = np.bincount(_bins(ec, req.rms), minlength=BINS) if len(ec) else np.zeros(BINS)
+    rows, sides = [], [0, 0]
     if depth is not None:
-        bad = ~(depth > 0) & counted
-        behind = int(np.count_nonzero(bad))
-        rows.append(_named(np.flatnonzero(bad)[:CAP], state.chunk.first, BEHIND))
+        for kind, bad in ((NOT_AHEAD, ~(depth > 0) & counted), (NOT_BEHIND, ~(depth < 0) & counted)):
+            sides[kind] = int(np.count_nonzero(bad))
+            rows.append(_named(np.flatnonzero(bad)[:CAP], first, kind))
     if inlier is not None:
-        rows.append(_named(np.flatnonzero(~inlier)[:CAP], state.chunk.first, OUTLIER))
-    sums = np.concatenate([[len(ec), float(ec @ ec), float(e @ e),
-                            np.count_nonzero(inlier) if inlier is not None else 0, behind], hist])
-    items = np.concatenate(rows) if rows else None
-    return Partial(sums, np.array([ec.max() if len(ec) else -np.inf]), items)
+        rows.append(_named(np.flatnonzero(~inlier)[:CAP], first, OUTLIER))
+    head = [votes, len(ec), float(ec @ ec), float(e @ e),
+            np.count_nonzero(inlier) if inlier is not None else 0, *sides, len(e)]
+    sums = np.concatenate([head, figures, hist.astype(float)])
+    return Partial(sums, np.array([ec.max() if len(ec) else -np.inf]),
+                   np.concatenate(rows) if rows else None)
 
 
 def _named(index, first, kind) -> np.ndarray:
@@ -116,40 +124,37 @@ class EngineReport:
     request: Request | None = None  # what a per-point file needs of the report pass
 
 
-def engine_report(engine, fitted, *, sigma: float | None = None, threshold: float | None = None,
-                  counted: bool = False) -> EngineReport:
-    """The report of an engines.fit.EngineFit: two passes and no more."""
-    model, result, stats = fitted.model, fitted.result, fitted.stats
-    frame0 = model.frame_of(stats, False)
-    q0 = internal_params(model, frame0, result.params)
-    rms = math.sqrt(result.cost) if result.cost > 0 else 1.0
-    req = Request(model, result.params, q0, frame0.chunk_map, fitted.raw_map, frame0.cost_scale, rms,
-                  None if threshold is None else threshold * threshold, counted)
-    part = engine.reduce(report_sums, req, on=fitted.handle)
-    n_counted, ss, ss_all, n_in, behind = part.sums[:5]
-    hist = part.sums[5:]
+def engine_report(engine, fitted, *, sigma: float | None = None) -> EngineReport:
+    """The report of an engines.fit.EngineFit from its last pass, and one more pass
+    for the median."""
+    model, result, stats, part, req = (fitted.model, fitted.result, fitted.stats,
+                                       fitted.final, fitted.request)
+    _, n_counted, ss, ss_all, n_in, not_ahead, not_behind, n = part.sums[:HEAD]
+    hist = part.sums[HEAD + fitted.n_figures :]
     largest = float(part.maxima[0]) if n_counted else math.nan
     median = exact_median(engine, fitted.handle, req, hist) if result.cost > 0 else (
         0.0 if n_counted else math.nan)
     out = figures_of(model, int(n_counted), float(ss), median, largest)
-    out["points"] = "inliers (error <= threshold)" if counted else "all points"
-    if counted:
+    out["points"] = "inliers (error <= threshold)" if req.counted else "all points"
+    if req.counted:
         out["rms_all"] = math.sqrt(ss_all / stats.n)
-    factor = _factor(engine, fitted, counted, req)
-    d = complete(model, result.params, out, sigma, factor)
+    d = complete(model, result.params, out, sigma, _factor(engine, fitted, req))
     items = part.items if part.items is not None else np.zeros((0, 2), np.int64)
-    named = {kind: items[items[:, 1] == kind, 0][:CAP] for kind in (BEHIND, OUTLIER)}
-    return EngineReport(d, named[BEHIND] if model.depths(result.params, _empty(model)) is not None
-                        else None, int(behind), named[OUTLIER] if threshold is not None else None,
-                        int(n_in) if threshold is not None else None, math.sqrt(ss_all / stats.n),
-                        req)
+    flipped = fitted.flipped
+    side, count = (NOT_BEHIND, not_behind) if flipped else (NOT_AHEAD, not_ahead)
+    named = {kind: items[items[:, 1] == kind, 0][:CAP] for kind in (side, OUTLIER)}
+    camera = model.depths(result.params, _empty(model)) is not None
+    threshold = req.threshold2 is not None
+    return EngineReport(d, named[side] if camera else None, int(count),
+                        named[OUTLIER] if threshold else None, int(n_in) if threshold else None,
+                        math.sqrt(ss_all / stats.n), req)
 
 
 def _empty(model):
     return model.chunk_data(np.empty((len(model.columns), 0)))
 
 
-def _factor(engine, fitted, counted: bool, req: Request):
+def _factor(engine, fitted, req: Request):
     """factor(sigma): from the fit's kept Gauss-Newton matrix at its optimum (least
     squares, normalised); else from a pass of the plain kernel (over the inliers)."""
     model, frame, n = fitted.model, fitted.frame, fitted.stats.n
@@ -158,10 +163,10 @@ def _factor(engine, fitted, counted: bool, req: Request):
     q = fitted.q if frame is fitted.frame else internal_params(model, frame, fitted.result.params)
 
     def factor(sigma: float):
-        if not counted and frame is fitted.frame and fitted.loss is None:
+        if not req.counted and frame is fitted.frame and fitted.loss is None:
             H = fitted.kernel.normal_at(q)[2] * (n / 2.0)
         else:
-            H, m = _normal_pass(engine, fitted, frame, q, req if counted else None)
+            H, m = _normal_pass(engine, fitted, frame, q, req if req.counted else None)
             H = H * (m / 2.0)
         return factor_from_normal(model, frame, q, H, sigma)
 
@@ -178,4 +183,4 @@ def _normal_pass(engine, fitted, frame, q, req):
     return fitted.finisher.finish(total[:-1], m, "normal")[2], m
 
 
-__all__ = ["EngineReport", "engine_report", "exact_median"]
+__all__ = ["EngineReport", "Request", "engine_report", "exact_median", "final_sums"]

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..models.base import Frame
 from ..robust import RobustKernel
+from ..objective import blocks
 from .base import Chunk, Partial
 
 
@@ -59,18 +60,6 @@ def raw_data(state: Prepared, model, raw_map) -> tuple:
     return model.chunk_data(Frame(None, None, None, chunk_map=raw_map).apply(state.chunk.values))
 
 
-def final_sums(state: Prepared, model, params, q, raw_map) -> Partial | None:
-    """The canonical sign's votes at params (input's units) and the model's figure
-    sums at q (internal)."""
-    if state.kernel is None:
-        return None
-    raw = raw_data(state, model, raw_map)
-    with np.errstate(all="ignore"):
-        votes = model.votes(params, raw)
-        figures = model.figure_sums(q, state.data)
-    return Partial(np.concatenate([[votes], figures]))
-
-
 def inlier_normal(state: Prepared, model, frame_map, q, req) -> Partial | None:
     """The plain kernel's NORMAL sums at q on the points mapped by frame_map (only the
     inliers of the report request `req`, if given), and their count."""
@@ -93,10 +82,14 @@ def inlier_normal(state: Prepared, model, frame_map, q, req) -> Partial | None:
 
 def chunk_residuals(model, q0, frame0_map, cost_scale, values: np.ndarray) -> np.ndarray:
     """r (m, targets): the residuals whose mean square the fit minimised, in the
-    input's units, of points values (k, m) (diagnostics.fitted_residuals of a chunk)."""
-    mapped = Frame(None, None, None, chunk_map=frame0_map).apply(values)
-    r = model.residuals(q0, *model.chunk_data(mapped)) * math.sqrt(cost_scale)
-    return r.reshape(values.shape[1], model.n_targets)
+    input's units, of points values (k, m) (diagnostics.fitted_residuals of a chunk),
+    computed block by block (no product over a whole partition)."""
+    frame0 = Frame(None, None, None, chunk_map=frame0_map)
+    out, root = np.empty((values.shape[1], model.n_targets)), math.sqrt(cost_scale)
+    for s, e in blocks(values.shape[1]):
+        data = model.chunk_data(frame0.apply(values[:, s:e]))
+        out[s:e] = (model.residuals(q0, *data) * root).reshape(e - s, model.n_targets)
+    return out
 
 
 def point_errors(state, model, q0, frame0_map, cost_scale) -> np.ndarray:
@@ -105,4 +98,5 @@ def point_errors(state, model, q0, frame0_map, cost_scale) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->i", r, r))
 
 
-__all__ = ["Prepared", "chunk_residuals", "point_errors", "inlier_normal", "raw_data", "final_sums", "kernel_sums", "prepare", "robust", "rows_at"]
+__all__ = ["Prepared", "chunk_residuals", "inlier_normal", "kernel_sums", "point_errors",
+           "prepare", "raw_data", "robust", "rows_at"]
