@@ -266,3 +266,29 @@ def test_a_directory_and_a_glob_of_parquet_files(tmp_path):
     for source in (folder, f"{folder}/*.parquet"):
         _same_docs(memory, _doc("ratio2d", source))
         _same_docs(memory, _doc("ratio2d", source, "--engine", "stream"))
+
+
+def test_a_large_csv_read_in_partitions_is_the_same_table(tmp_path, monkeypatch):
+    """read_points of a file above BLOCKED_MIN_BYTES: partition by partition into the
+    columns; values, lines and errors as read_table's."""
+    from fitcli.io import csv_chunks, points
+    from fitcli.io.csv_in import read_table
+
+    table, columns = sample("project3d", n=2000)
+    lines = format_csv(columns, table).splitlines()
+    lines[700:700] = ["", "# a comment", "   "]
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(points, "BLOCKED_MIN_BYTES", 1)
+    monkeypatch.setattr(csv_chunks, "WHOLE_PART_BYTES", 5000)
+    whole = read_table(str(path), columns, model="project3d")
+    parts = points.read_points(str(path), columns, model="project3d")
+    assert np.array_equal(whole.values, parts.values) and parts.values.flags.f_contiguous
+    assert np.array_equal(whole.line_numbers(), parts.line_numbers())
+    lines[1500] = lines[1500].replace(",", ",,", 1)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(Exception) as classic:
+        read_table(str(path), columns, model="project3d")
+    with pytest.raises(Exception) as blocked:
+        points.read_points(str(path), columns, model="project3d")
+    assert str(blocked.value) == str(classic.value) and "line 1501" in str(blocked.value)

@@ -58,11 +58,11 @@ def register(app: typer.Typer, cards) -> None:
 def convert(o: ConvertOptions) -> None:
     with reported_errors():
         o = o.validate()
-        from ..io.csv_in import read_table
         from ..io.parquet_out import write_parquet
+        from ..io.points import read_points
 
         names = _names(o.input, column_list(o.columns))
-        table = read_table(o.input, names, model="convert")
+        table = read_points(o.input, names, model="convert")
         write_parquet(o.output, table.names, table.values, "OUT.parquet", o.row_group)
         groups = -(-table.n_rows // o.row_group)
         console.note(f"{table.n_rows} rows of {', '.join(table.names)} written to {o.output} "

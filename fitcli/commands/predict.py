@@ -105,13 +105,13 @@ def predict(o: PredictOptions) -> None:
 
 def _read(file: str, model, rename: list[str] | None):
     """Inputs, plus the targets if present (or if --columns names them all)."""
-    from ..io.csv_in import read_table
+    from ..io.points import read_points
 
     columns, optional = list(model.columns), list(model.columns[model.n_inputs:])
     if rename is not None and len(rename) == model.n_inputs:
         columns, optional = columns[: model.n_inputs], []
     what = f"a {model.name} model (targets {', '.join(model.columns[model.n_inputs:])} optional)"
-    return read_table(file, columns, model=what, rename=rename, optional=optional,
+    return read_points(file, columns, model=what, rename=rename, optional=optional,
                       categories=model.text_columns)
 
 

@@ -93,8 +93,8 @@ def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
     if frame is None or not frame.normalized:
         frame = model.frame(data, True, **options)
     q = internal_params(model, frame, params)
-    n = len(frame.data[0])
-    H = model.kernel(*frame.data).normal(q)[2] * (n / 2.0)  # J^T J, internal units
+    kernel = model.kernel_for(frame)
+    H = kernel.normal(q)[2] * (kernel.n / 2.0)  # J^T J, internal units
     return factor_from_normal(model, frame, q, H, sigma)
 
 
@@ -144,13 +144,15 @@ def residual_figures(model: Model, r: np.ndarray) -> dict[str, Any]:
     return square_figures(model, np.einsum("ij,ij->i", r, r))
 
 
-def square_figures(model: Model, squares: np.ndarray) -> dict[str, Any]:
-    """residual_figures from each point's squared error (n,)."""
+def square_figures(model: Model, squares: np.ndarray, own: bool = False) -> dict[str, Any]:
+    """residual_figures from each point's squared error (n,); own: `squares` may be
+    overwritten (no copy of n values is made)."""
     n = len(squares)
-    error = np.sqrt(squares)
+    error = np.sqrt(squares, out=squares if own else None)
     ss = float(error @ error)
-    return figures_of(model, n, ss, float(np.median(error)) if n else math.nan,
-                      float(np.max(error)) if n else math.nan)
+    largest = float(np.max(error)) if n else math.nan
+    return figures_of(model, n, ss, float(np.median(error, overwrite_input=True)) if n else math.nan,
+                      largest)
 
 
 def figures_of(model: Model, n: int, ss: float, median: float, largest: float) -> dict[str, Any]:
@@ -182,10 +184,11 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
     """
     part = data if inlier is None else tuple(a[inlier] for a in data)
     squares = fitted_squares(model, params, data, **options)
-    out = square_figures(model, squares if inlier is None else squares[inlier])
+    rms_all = None if inlier is None else math.sqrt(float(np.mean(squares)))
+    out = square_figures(model, squares if inlier is None else squares[inlier], own=True)
     out["points"] = "all points" if inlier is None else "inliers (error <= threshold)"
     if inlier is not None:
-        out["rms_all"] = math.sqrt(float(np.mean(squares)))
+        out["rms_all"] = rms_all
 
     def factor(s: float):
         return covariance_factor(model, params, part, s, frame if inlier is None else None,

@@ -58,6 +58,19 @@ def similarity(points: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     return T, rows.T
 
 
+def similarity_transform(points: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """(T, centroid) of similarity(points) without the normalised copy: the same
+    numbers, block by block (a block of the centred points at a time)."""
+    n, d = points.shape
+    centroid = _centroid(points)
+    total, block = 0.0, np.empty((d, min(n, CHUNK)))
+    for s, e in _blocks(n):
+        c = block[:, : e - s]
+        np.subtract(points[s:e].T, centroid[:, None], out=c)
+        total += float(np.add.reduce(np.sqrt(np.einsum("ij,ij->j", c, c))))
+    return similarity_matrix(centroid, total / n, what), centroid
+
+
 def similarity_matrix(centroid: np.ndarray, mean_dist: float, what: str) -> np.ndarray:
     """T (d+1, d+1): centroid (d,) to the origin, mean distance to sqrt(d).
 
@@ -97,8 +110,10 @@ def planar_rank(x: np.ndarray, y: np.ndarray, rtol: float = 1e-7) -> int:
     if n < 2:
         return 0
     mx, my = float(np.add.reduce(x)) / n, float(np.add.reduce(y)) / n
-    dx, dy = x - mx, y - my
-    a, b, c = float(dx @ dx), float(dx @ dy), float(dy @ dy)
+    a = b = c = 0.0
+    for s, e in _blocks(n):  # one block for a small fit: the closed form as before
+        dx, dy = x[s:e] - mx, y[s:e] - my
+        a, b, c = a + float(dx @ dx), b + float(dx @ dy), c + float(dy @ dy)
     half, radius = 0.5 * (a + c), math.hypot(0.5 * (a - c), b)
     largest, smallest = half + radius, max(half - radius, 0.0)
     if largest <= rtol**2 * n * (mx * mx + my * my):

@@ -20,6 +20,7 @@ from .text_columns import row_lines
 
 PART_BYTES = 64 << 20  # bytes of CSV per partition (about 700,000 camera points)
 SCAN = 16 << 20  # bytes read at a time while planning
+WHOLE_PART_BYTES = 16 << 20  # read_whole's partitions: what one holds beside the result
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class CsvPartition:
     start: int
     stop: int
     line: int
+    end_line: int  # the line after the partition's last (counting its newlines)
 
     def _raw(self) -> bytes:
         try:
@@ -96,9 +98,10 @@ def _parse(part: CsvPartition, raw: bytes) -> np.ndarray:
     return np.ascontiguousarray(values.T)
 
 
-def csv_partitions(path: str, columns, *, model: str, rename=None,
-                   size: int = PART_BYTES) -> tuple[list[CsvPartition], tuple[str, ...]]:
-    """The partitions of a CSV file and the display names of the columns used.
+def csv_partitions(path: str, columns, *, model: str, rename=None, optional=(),
+                   size: int = PART_BYTES):
+    """(the partitions of a CSV file, the display names of the columns used, the
+    model's columns present).
 
     Raises:
         DataError: unreadable file, no header match, as read_table.
@@ -117,12 +120,50 @@ def csv_partitions(path: str, columns, *, model: str, rename=None,
     bom = 3 if head_raw[:3] == b"\xef\xbb\xbf" else 0
     head = csv_in._head(name, head_raw[bom:])
     layout = csv_in._sniff(name, head)
-    used, _ = csv_in._select(name, layout, list(columns), model, rename, [])
+    used, present = csv_in._select(name, layout, list(columns), model, rename, list(optional))
     start = bom + len(head[: layout.body_offset].encode())
     cuts = _cuts(path, start, total, size, layout.body_line)
-    parts = [CsvPartition(path, name, layout, tuple(used), a, b, line)
-             for (a, line), (b, _) in zip(cuts, cuts[1:])]
-    return parts, tuple(label for _, label in used)
+    parts = [CsvPartition(path, name, layout, tuple(used), a, b, line, end)
+             for (a, line), (b, end) in zip(cuts, cuts[1:])]
+    return parts, tuple(label for _, label in used), present
+
+
+def read_whole(path: str, columns, *, model: str, rename=None, optional=(),
+               categories=(), text_columns=()) -> "csv_in.Table":
+    """read_table() of a large file, partition by partition straight into the
+    column-major array the kernels read: no map of the whole file, no second copy of
+    the values (the memory engine's read of a file larger than BLOCKED_MIN_BYTES).
+
+    Raises:
+        DataError: as read_table, naming the file, line and column.
+    """
+    parts, labels, present = csv_partitions(path, columns, model=model, rename=rename,
+                                            optional=optional, size=WHOLE_PART_BYTES)
+    rows = sum(p.end_line - p.line + 1 for p in parts)  # at most (a last line without newline)
+    out, at = np.empty((len(labels), rows)), 0
+    for part in parts:
+        values = part.load().values
+        out[:, at : at + values.shape[1]] = values
+        at += values.shape[1]
+    if not at:
+        header = parts[0].layout.header if parts else True
+        raise DataError(f"{path}: no data rows" + (" after the header" if header else ""))
+    if at < out.shape[1]:  # blank lines (or none after the last line): fewer rows
+        out = _compact(out, at)
+    layout = parts[0].layout
+    table = csv_in.Table(path, tuple(present), out.T, layout.header is not None,
+                         layout.delimiter, {}, lambda: np.concatenate([p.lines() for p in parts]))
+    csv_in._check_magnitude(table, categories)
+    return table
+
+
+def _compact(out: np.ndarray, n: int) -> np.ndarray:
+    """out[:, :n] as a contiguous array, moved within out's own memory (no copy of the
+    values: each row moves left, over the unused tail of the one before)."""
+    flat = out.reshape(-1)
+    for j in range(1, out.shape[0]):
+        flat[j * n : (j + 1) * n] = out[j, :n]  # moves left: overlap is safe row by row
+    return flat[: out.shape[0] * n].reshape(out.shape[0], n)
 
 
 def _cuts(path: str, start: int, total: int, size: int, first_line: int):

@@ -61,12 +61,13 @@ def parquet_files(source: str) -> list[str]:
     return [source]
 
 
-def _open(path: str):
+def _open(path: str, memory_map: bool = True):
+    """The file (memory-mapped: a partition's pages are dropped when it is closed)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        return pq.ParquetFile(path, memory_map=True)
+        return pq.ParquetFile(path, memory_map=memory_map)
     except (pa.ArrowException, OSError) as exc:
         raise DataError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
 
@@ -164,7 +165,7 @@ def read_parquet(source: str, columns, *, model: str, rename=None, optional=(),
 
     parts, labels, present = parquet_partitions(source, columns, model=model, rename=rename,
                                                 optional=optional)
-    files = {p.path: _open(p.path) for p in parts}
+    files = {p.path: _open(p.path, memory_map=False) for p in parts}  # mapped pages would stay
     sizes = [files[p.path].metadata.row_group(p.group).num_rows for p in parts]
     out, at, tokens = np.empty((len(labels), sum(sizes))), 0, {}
     for part, size in zip(parts, sizes):

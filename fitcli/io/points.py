@@ -4,6 +4,7 @@ engines)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -12,18 +13,35 @@ import numpy as np
 from ..errors import DataError
 
 
+BLOCKED_MIN_BYTES = 1 << 27  # a numbers-only CSV file from this size is read in partitions
+
+
 def read_points(source: str, columns: Sequence[str], **options):
     """csv_in.read_table for a CSV file or standard input, parquet_in.read_parquet for
-    Parquet: a csv_in.Table either way."""
+    Parquet: a csv_in.Table either way.  A large CSV file of numbers only is read
+    partition by partition straight into the columns (csv_chunks.read_whole: no map of
+    the whole file, no second copy); the same table, lines and messages."""
     from .parquet_in import is_parquet
 
     if is_parquet(source):
         from .parquet_in import read_parquet
 
         return read_parquet(source, columns, **options)
+    if not options.get("text_columns") and _size(source) >= BLOCKED_MIN_BYTES:
+        from .csv_chunks import read_whole
+
+        return read_whole(source, columns, **options)
     from .csv_in import read_table
 
     return read_table(source, columns, **options)
+
+
+def _size(source: str) -> int:
+    """The size of a regular file (0 for standard input and anything unreadable)."""
+    try:
+        return os.path.getsize(source) if source != "-" and os.path.isfile(source) else 0
+    except OSError:
+        return 0
 
 
 @dataclass(frozen=True)
@@ -70,8 +88,8 @@ def open_points(source: str, columns: Sequence[str], *, model: str, rename=None,
         return PointSource(source, names, parts, "row")
     from .csv_chunks import PART_BYTES, csv_partitions
 
-    parts, names = csv_partitions(source, columns, model=model, rename=rename,
-                                  size=size or PART_BYTES)
+    parts, names, _ = csv_partitions(source, columns, model=model, rename=rename,
+                                     size=size or PART_BYTES)
     return PointSource(source, names, parts, "line")
 
 

@@ -213,7 +213,7 @@ def build_engine_report(model: Model, source: str, kind: str, result: FitResult,
 def _statistics(model, result, data, sigma, inlier) -> tuple[Statistics, tuple[Section, ...]]:
     """core.diagnostics.diagnose, in the fit's own frame when it ran on these points."""
     frame = result.frame
-    own = frame is not None and len(frame.data[0]) == len(data[0])
+    own = frame is not None and frame.n == len(data[0])
     d = diagnose(model, result.params, data, sigma=sigma, inlier=inlier,
                  frame=frame if own else None)
     sections = d.pop("sections")

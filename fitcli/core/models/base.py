@@ -55,6 +55,30 @@ class OptionError(ValueError):
     """A model option (e.g. read from a model file) that the model cannot take."""
 
 
+class LazyData:
+    """A frame's internal data made only when something reads it (a tuple's protocol):
+    a kernel that normalises its blocks as it reads them (Model.kernel_for) needs no
+    normalised copy of the points."""
+
+    def __init__(self, make: Callable[[], tuple], n: int):
+        self._make, self._data, self.n = make, None, n
+
+    @property
+    def data(self) -> tuple:
+        if self._data is None:
+            self._data = self._make()
+        return self._data
+
+    def __iter__(self):
+        return iter(self.data)
+
+    def __getitem__(self, i):
+        return self.data[i]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
 @dataclass(frozen=True)
 class Frame:
     """The data as the optimiser sees it, and the way back to the input's units.
@@ -73,6 +97,13 @@ class Frame:
     # the engines' form (Model.frame_of): column j of a chunk of points in the input's
     # units maps to (value - shift[j]) * scale[j]; `data` is then None
     chunk_map: tuple[np.ndarray, np.ndarray] | None = None
+
+    raw: tuple[np.ndarray, ...] | None = None  # the points in the input's units
+
+    @property
+    def n(self) -> int:
+        """The number of points (without making lazy data)."""
+        return self.data.n if isinstance(self.data, LazyData) else len(self.data[0])
 
     def apply(self, values: np.ndarray) -> np.ndarray:
         """The internal values (k, m) of points (k, m) in the input's units."""
@@ -154,6 +185,11 @@ class Model:
 
     def kernel(self, *data: np.ndarray) -> Kernel:
         raise NotImplementedError
+
+    def kernel_for(self, frame: Frame) -> Kernel:
+        """The kernel on the frame's internal data (a model may read frame.raw and
+        normalise block by block instead, holding the points once)."""
+        return self.kernel(*frame.data)
 
     def frame(self, data: tuple[np.ndarray, ...], normalize: bool, **options: Any) -> Frame:
         raise NotImplementedError
@@ -320,6 +356,6 @@ class PointContext:
     table: tuple[np.ndarray, dict]
 
 
-__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "ModelCard",
+__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "LazyData", "Model", "ModelCard",
            "ModelOption", "OptionError", "PointContext", "Section", "SynthSetting",
            "dlt_solution", "identity_frame", "unit"]

@@ -15,9 +15,11 @@ import numpy as np
 
 from ... import camera
 from ...manifold import Sphere, unit
-from ...normalize import DegenerateDataError, PointGroup, moment_rank, planar_rank, similarity
+from ...objective import blocks
+from ...normalize import (DegenerateDataError, PointGroup, moment_rank, planar_rank, similarity,
+                          similarity_transform)
 from ...samples import Synthetic, pick_outliers
-from ..base import Frame, Model, Section, identity_frame
+from ..base import Frame, LazyData, Model, Section, identity_frame
 from . import CARD
 from .kernel import Project3dKernel, dlt  # noqa: F401  (Project3dKernel: public here)
 
@@ -60,7 +62,7 @@ def jacobian(params: np.ndarray, X: np.ndarray, uv: np.ndarray) -> np.ndarray:
     return J.reshape(-1, 12)
 
 
-def _frame(T, U, data, chunk_map=None) -> Frame:
+def _frame(T, U, data, chunk_map=None, raw=None) -> Frame:
     """The frame of image normalisation T (3, 3) and world normalisation U (4, 4)."""
     T_inv = np.diag([1.0 / T[0, 0], 1.0 / T[0, 0], 1.0])  # T's inverse: scale, then shift
     T_inv[:2, 2] = -T[:2, 2] / T[0, 0]
@@ -69,7 +71,7 @@ def _frame(T, U, data, chunk_map=None) -> Frame:
         return (T_inv @ p.reshape(3, 4) @ U).ravel()
 
     return Frame(data, to_original, lambda: (np.kron(T_inv, U.T), np.zeros(12)),
-                 cost_scale=1.0 / T[0, 0] ** 2, chunk_map=chunk_map)
+                 cost_scale=1.0 / T[0, 0] ** 2, chunk_map=chunk_map, raw=raw)
 
 
 def _check_ranks(rank: int, image_rank: int) -> None:
@@ -111,9 +113,20 @@ class Project3d(Model):
         X, uv = data
         if not normalize:
             return identity_frame(data, 12)
-        T, uvn = similarity(uv, "image points")
-        U, Xn = similarity(X, "world points")
-        return _frame(T, U, (Xn, uvn))
+        T, cuv = similarity_transform(uv, "image points")
+        U, cX = similarity_transform(X, "world points")
+
+        def normalised():  # what similarity() returns: the same numbers
+            return similarity(X, "world points")[1], similarity(uv, "image points")[1]
+
+        chunk_map = (np.concatenate([cX, cuv]), np.array([U[0, 0]] * 3 + [T[0, 0]] * 2))
+        return _frame(T, U, LazyData(normalised, len(X)), chunk_map, data)
+
+    def kernel_for(self, frame):
+        """On the points as read: each block normalised in the kernel's buffer."""
+        if frame.raw is None or not frame.normalized:
+            return self.kernel(*frame.data)
+        return Project3dKernel(*frame.raw, frame.chunk_map)
 
     def check(self, data):
         super().check(data)
@@ -140,7 +153,8 @@ class Project3d(Model):
 
     def votes(self, params, data):
         M = params.reshape(3, 4)
-        return int(np.count_nonzero(depths(M / math.hypot(*M[2, :3]), data[0]) > 0))
+        M, X = M / math.hypot(*M[2, :3]), data[0]
+        return sum(int(np.count_nonzero(depths(M, X[s:e]) > 0)) for s, e in blocks(len(X)))
 
     def canonical_of(self, params, votes, n):
         M = params.reshape(3, 4)
