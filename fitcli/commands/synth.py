@@ -14,6 +14,8 @@ from ..report import console
 from .options import argument, command, kind_declaration, learn, option
 from .shared import reported_errors
 
+PARQUET = (".parquet", ".pq", ".parq")
+
 
 @dataclass(frozen=True)
 class SynthOptions:
@@ -31,7 +33,8 @@ class SynthOptions:
         help="Fraction of points replaced by gross errors (labels flipped for linear-tanh).")
     output: Optional[str] = option(
         None, "--output", "-o", metavar="FILE", show_default=False, spoken="-o",
-        help="Write the CSV here (atomically) instead of stdout.")
+        help="Write the CSV here (atomically) instead of stdout; a name ending in .parquet "
+        "writes Parquet (40 bytes a camera point, against about 95 as CSV).")
     truth: Optional[str] = option(
         None, metavar="FILE", show_default=False,
         help="Write the true model here, in the format of --output of a fit.")
@@ -90,7 +93,7 @@ def synth(o: SynthOptions) -> None:
         from ..core.models import CARDS, MODELS
         from ..core.result import plain
         from ..core.synth import synthesize
-        from ..io.csv_out import format_csv
+        from ..io.csv_out import format_blocks
         from ..io.modelfile import dumps, model_document
 
         o = o.validate(CARDS[o.kind])
@@ -99,11 +102,16 @@ def synth(o: SynthOptions) -> None:
             settings["noise"] = o.noise
         sample = synthesize(o.kind, seed=o.seed, n=o.n, outliers=o.outliers, **settings)
         model = MODELS[o.kind]
-        text = format_csv(sample.columns, sample.table)
         if o.truth:
             about = {"seed": o.seed, **{k: plain(v) for k, v in sample.settings.items()}}
             doc = model_document(model.name, model.param_names, sample.params,
                                  model.describe(sample.params), truth=about,
                                  source={"file": o.output or "-", "rows": o.n})
             console.output(o.truth, dumps(doc), "`truth`")
-        console.output(o.output or "-", text, "`output`")
+        if o.output is not None and o.output.lower().endswith(PARQUET):
+            from ..io.parquet_out import write_parquet
+
+            write_parquet(o.output, sample.columns, sample.table, "`output`")
+        else:
+            console.output(o.output or "-", format_blocks(sample.columns, sample.table),
+                           "`output`")

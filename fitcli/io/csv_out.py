@@ -3,6 +3,8 @@ repr of the float: the fewest digits that read back to the same value)."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 BLOCK = 65536  # rows formatted at a time
@@ -42,12 +44,18 @@ def _arrow_column(col: np.ndarray, integral: bool):
 
 
 def _arrow_rows(table: np.ndarray, integral) -> str:
+    """The rows as one string: the columns joined by "," with a newline after the last
+    (joined to an empty string by "\n"), read from the result's data buffer."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     cols = [_arrow_column(np.ascontiguousarray(table[:, j]), whole)
             for j, whole in enumerate(integral)]
+    cols[-1] = pc.binary_join_element_wise(cols[-1], pa.scalar("", pa.string()), "\n")
     rows = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, ",")
-    return "\n".join(rows.to_pylist()) + "\n"
+    rows = pc.cast(rows, pa.large_string())
+    ends = np.frombuffer(rows.buffers()[1], np.int64)[rows.offset : rows.offset + len(rows) + 1]
+    return rows.buffers()[2].to_pybytes()[ends[0] : ends[-1]].decode()
 
 
 def _has_arrow() -> bool:
@@ -73,8 +81,22 @@ def format_blocks(columns, table: np.ndarray, integral=None):
     if integral is None:
         integral = [_integral(table[:, j]) for j in range(table.shape[1])]
     yield ",".join(columns) + "\n"
-    for s in range(0, len(table), BLOCK):
-        yield _rows(table[s : s + BLOCK], integral)
+    starts = range(0, len(table), BLOCK)
+    if len(table) < 2 * BLOCK or not _has_arrow():
+        for s in starts:
+            yield _rows(table[s : s + BLOCK], integral)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = os.cpu_count() or 2
+    with ThreadPoolExecutor(workers) as pool:  # pyarrow's casts run without the GIL
+        pending = []
+        for s in starts:  # a few blocks in flight: the text is never held whole
+            pending.append(pool.submit(_rows, table[s : s + BLOCK], integral))
+            if len(pending) > workers:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
 
 
 def format_csv(columns, table: np.ndarray) -> str:
