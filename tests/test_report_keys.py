@@ -22,6 +22,8 @@ RUNS = [
     ("project3d", "project3d.csv", ["--robust", "huber", "--threshold", "2"]),
     ("ratio2d", "ratio2d.csv", ["--threshold", "1", "--require-converged"]),
     ("linear-tanh", "linear_tanh.csv", []),
+    ("project3d", "project3d.csv", ["--engine", "stream", "--sigma", "0.5", "--threshold", "2"]),
+    ("linear-tanh", "linear_tanh.csv", ["--engine", "stream"]),
     ("linear-tanh", "linear_tanh.csv", ["--loss", "cross-entropy", "--activation", "sigmoid",
                                         "--form", "general"]),
 ]

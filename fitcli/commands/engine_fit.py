@@ -59,7 +59,9 @@ def _run(model, engine, points, o):
         summary = engine_report(engine, fitted, sigma=o.sigma)
     result = fitted.result
     rmse = summary.rms_all if o.robust != "none" else math.sqrt(result.cost)
-    fitted.result = dataclasses.replace(result, extra={**result.extra, "rmse": rmse})
+    where = {"name": engine.name, "passes": engine.passes, "partitions": len(engine.partitions)}
+    extra = {**result.extra, "engine": where, "rmse": rmse}
+    fitted.result = dataclasses.replace(result, extra=extra)
     info = {"method": o.robust, "threshold": o.threshold, "loss": _loss_text(loss)}
     return fitted, summary, info
 

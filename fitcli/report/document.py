@@ -35,6 +35,7 @@ KEYS = {
     "loss_function": "linear-tanh: the loss",
     "form": "linear-tanh: the form of z",
     "accuracy": "linear-tanh: the share of points classified right",
+    "engine": "--engine stream or dask: where the passes ran, how many, over how many partitions",
     "start_passes": "linear-tanh: passes over the data by the start",
     "rmse": "the RMS error: of the residuals least squares minimised, or of the point errors",
     # the report
