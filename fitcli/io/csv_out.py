@@ -53,9 +53,9 @@ def _arrow_rows(table: np.ndarray, integral) -> str:
             for j, whole in enumerate(integral)]
     cols[-1] = pc.binary_join_element_wise(cols[-1], pa.scalar("", pa.string()), "\n")
     rows = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, ",")
-    rows = pc.cast(rows, pa.large_string())
-    ends = np.frombuffer(rows.buffers()[1], np.int64)[rows.offset : rows.offset + len(rows) + 1]
-    return rows.buffers()[2].to_pybytes()[ends[0] : ends[-1]].decode()
+    offsets = np.int64 if pa.types.is_large_string(rows.type) else np.int32
+    ends = np.frombuffer(rows.buffers()[1], offsets)[rows.offset : rows.offset + len(rows) + 1]
+    return str(memoryview(rows.buffers()[2])[ends[0] : ends[-1]], "utf-8")
 
 
 def _has_arrow() -> bool:
