@@ -5,8 +5,10 @@ report, model file and exit code as on the memory engine."""
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from types import SimpleNamespace
 
+from ..errors import DataError
 from ..report import console
 from .shared import about
 
@@ -50,7 +52,7 @@ def _run(model, engine, points, o):
 
     loss = LOSSES[o.robust](o.threshold) if o.robust in LOSSES else None
     with console.progress(model.name, o.quiet, lambda info: {}) as callback, \
-            about(points.source):
+            about(points.source), _named_range(points.source):
         fitted = engine_fit(model, engine, optimizer=o.optimizer, init=o.init,
                             normalize=o.normalize, max_iter=o.max_iter,
                             tol=Tolerances(o.tol, o.xtol, o.gtol), seed=o.seed,
@@ -64,6 +66,17 @@ def _run(model, engine, points, o):
     fitted.result = dataclasses.replace(result, extra=extra)
     info = {"method": o.robust, "threshold": o.threshold, "loss": _loss_text(loss)}
     return fitted, summary, info
+
+
+@contextmanager
+def _named_range(source: str):
+    """A column out of range, said as the CSV reader says it: file, then column."""
+    from ..core.engines.fit import RangeError
+
+    try:
+        yield
+    except RangeError as exc:
+        raise DataError(f"{source}, {exc}") from None
 
 
 def _report(model, points, engine, fitted, summary, info, o):

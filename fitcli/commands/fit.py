@@ -176,7 +176,7 @@ def _check_engine(o: FitOptions) -> None:
         return
     if o.file == "-":
         raise UsageError(f"--engine {o.engine} reads the file on every pass; standard input "
-                         "can be read once (save it, or `fitcli convert - points.parquet`)")
+                         "can be read once: save it to a file first")
     if o.optimizer not in (None, "lm"):
         from ..core.engines.fit import refusal
 

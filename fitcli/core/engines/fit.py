@@ -140,6 +140,10 @@ class EngineFit:
         self.raw_map = raw_map(model, frame.chunk_map)
 
 
+class RangeError(ValueError):
+    """A column the fit cannot take (the shell names the file before the column)."""
+
+
 def _check_range(stats, model: Model, columns) -> None:
     """A column whose every value is below TINY in size (io's readers refuse the large
     ones chunk by chunk, naming the line)."""
@@ -147,7 +151,7 @@ def _check_range(stats, model: Model, columns) -> None:
     for j, largest in enumerate(stats.largest):
         if j not in labels and 0 < largest < TINY:
             name = columns[j] if j < len(columns) else model.columns[j]
-            raise ValueError(
+            raise RangeError(
                 f"column '{name}': every value is below {TINY:.0e} in size (the largest is "
                 f"{largest:.6g}), where powers of them underflow double precision; rescale "
                 "the column")
@@ -170,4 +174,4 @@ def _robust_finisher(model, loss):
     return RobustKernel(model, model.chunk_data(np.empty((len(model.columns), 0))), loss)
 
 
-__all__ = ["EngineFit", "engine_fit", "refusal"]
+__all__ = ["EngineFit", "RangeError", "engine_fit", "refusal"]
