@@ -44,7 +44,9 @@ def arguments():
     parser.add_argument("--quick", action="store_true", help="10^5 and 10^6 points only")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing (median)")
     parser.add_argument("--results", type=Path, default=None)
-    parser.add_argument("--dir", type=Path, default=None, help="where the data go (a temp dir)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="a folder for the data, kept (files already there are reused); "
+                        "default: a temporary folder, removed at the end")
     return parser.parse_args()
 
 
@@ -71,6 +73,8 @@ def write_data(folder: Path, n: int, csv: bool) -> tuple[Path, Path | None]:
 
     parquet = folder / f"points_{n}.parquet"
     csv_path = folder / f"points_{n}.csv" if csv else None
+    if parquet.exists() and (csv_path is None or csv_path.exists()):
+        return parquet, csv_path
     schema = pa.schema([(c, pa.float64()) for c in ("X", "Y", "Z", "u", "v")])
     text = pv.CSVWriter(str(csv_path), schema) if csv else None  # every digit, as synth
     with pq.ParquetWriter(parquet, schema, compression="none", use_dictionary=False) as w:
@@ -245,7 +249,8 @@ def main() -> None:
         print(text, flush=True)
         printed.append(text)
 
-    folder = Path(tempfile.mkdtemp(prefix="fitcli-engines-", dir=args.dir))
+    folder = args.data or Path(tempfile.mkdtemp(prefix="fitcli-engines-"))
+    folder.mkdir(parents=True, exist_ok=True)
     cluster = local_cluster(processes=True, n_workers=2)
     client = Client(cluster)
     try:
@@ -284,7 +289,8 @@ def main() -> None:
     finally:
         client.close()
         cluster.close()
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.data is None:
+            shutil.rmtree(folder, ignore_errors=True)
     if not args.quick or args.results:
         path = args.results or ROOT / "benchmarks" / "engines_results.md"
         command = "python benchmarks/engines_bench.py" + (" --quick" if args.quick else "")

@@ -292,3 +292,36 @@ def test_a_large_csv_read_in_partitions_is_the_same_table(tmp_path, monkeypatch)
     with pytest.raises(Exception) as blocked:
         points.read_points(str(path), columns, model="project3d")
     assert str(blocked.value) == str(classic.value) and "line 1501" in str(blocked.value)
+
+
+def test_points_behind_the_camera_named_alike(tmp_path):
+    """The last pass counts the points on both sides of the camera before the sign is
+    fixed: the rows behind are the memory engine's, from CSV (lines) and Parquet (rows)."""
+    table, columns = sample("project3d", n=1500)
+    table[[10, 700, 1400], 0:3] *= -40.0  # three world points far behind the camera
+    csv = write_csv(tmp_path / "p.csv", table, columns)
+    pq_path = write_parquet(tmp_path / "p.parquet", table, columns, sizes=[600, 0, 900])
+    memory = run(name := "project3d", csv, "--json", "--quiet")
+    assert memory.exit_code == 4
+    expected = json.loads(memory.stdout)["behind_camera"]
+    for path, key in ((csv, "lines"), (pq_path, "rows")):
+        out = run(name, path, "--json", "--quiet", "--engine", "stream", "--partition-bytes", 20000)
+        assert out.exit_code == 4
+        got = json.loads(out.stdout)["behind_camera"]
+        assert got["count"] == expected["count"] > 0
+        assert got[key] == [n - (key == "rows") for n in expected["lines"]]  # row = line - 1
+
+
+def test_the_scheduler_from_dask_configuration(client):
+    import dask
+
+    from fitcli.core.engines.cluster import DaskEngine
+
+    table, _ = sample("ratio2d", n=400)
+    with dask.config.set({"scheduler-address": client.scheduler.address}):
+        engine = DaskEngine(split_rows(table, [150, 250]))
+    try:
+        fitted = engine_fit("ratio2d", engine)
+    finally:
+        engine.close()
+    check_same(fit("ratio2d", MODELS["ratio2d"].split(table)[0]), fitted.result)

@@ -47,8 +47,9 @@ class CsvPartition:
             raise DataError(f"{self.name}: the file changed while it was read (it is shorter)")
         return raw
 
-    def load(self):
-        """The partition's values (k, m), column-major; raises DataError naming the line."""
+    def load(self, check: bool = True):
+        """The partition's values (k, m), column-major; raises DataError naming the line
+        (text is parsed and checked on every read: `check` changes nothing)."""
         from ..core.engines.base import Chunk
 
         raw = self._raw()
@@ -111,12 +112,9 @@ def csv_partitions(path: str, columns, *, model: str, rename=None, optional=(),
         total = os.path.getsize(path)
         with open(path, "rb") as fh:
             head_raw = fh.read(csv_in.HEAD_BYTES + 1)
-    except FileNotFoundError:
-        raise DataError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{name}: is a directory, not a CSV file") from None
-    except OSError as exc:
-        raise DataError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    except OSError:
+        csv_in.read_bytes(path)  # raises the reader's own message
+        raise
     bom = 3 if head_raw[:3] == b"\xef\xbb\xbf" else 0
     head = csv_in._head(name, head_raw[bom:])
     layout = csv_in._sniff(name, head)

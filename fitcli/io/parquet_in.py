@@ -88,17 +88,20 @@ class ParquetPartition:
     labels: tuple[str, ...]  # as messages name them
     row: int
 
-    def load(self):
+    def load(self, check: bool = True):
+        """The row group's values (k, m); `check`: every value checked (a stream
+        engine's later passes read what the first one checked)."""
         from ..core.engines.base import Chunk
 
         table = _open(self.path).read_row_group(self.group, columns=list(self.names))
         out = np.empty((len(self.names), table.num_rows))
         for j, label in enumerate(self.labels):
-            _column_into(out[j], table.column(j), self.path, self.row, label)
+            _column_into(out[j], table.column(j), self.path, self.row, label, check)
         return Chunk(out, 0)
 
 
-def _column_into(out: np.ndarray, column, path: str, row: int, label: str) -> None:
+def _column_into(out: np.ndarray, column, path: str, row: int, label: str,
+                 check: bool = True) -> None:
     """Fill out (m,) from a pyarrow column, checking every value.
 
     Raises:
@@ -117,7 +120,7 @@ def _column_into(out: np.ndarray, column, path: str, row: int, label: str) -> No
     for chunk in column.chunks:
         out[pos : pos + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
         pos += len(chunk)
-    if not len(out):
+    if not len(out) or not check:
         return
     top, bottom = float(out.max()), float(out.min())  # NaN propagates: two passes, no copy
     if not (np.isfinite(top) and np.isfinite(bottom)):

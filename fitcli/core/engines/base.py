@@ -1,6 +1,7 @@
 """The reduction contract of the engines, and the serial engine (stream).
 
-A partition is any object with `load() -> Chunk`; a Chunk is a block of points as
+A partition is any object with `load(check=True) -> Chunk` (check: the values are
+checked; False on a stream engine's later passes over what the first one checked); a Chunk is a block of points as
 column-major float64 values (k, m) in the model's column order, with the global index
 of its first row.  A task is a picklable function task(state, *args) -> Partial, where
 state is what the engine holds for the partition (the Chunk, or what a `prepare` step
@@ -57,7 +58,7 @@ class ArrayPartition:
     def __init__(self, values: np.ndarray, first: int):
         self.values, self.first = np.ascontiguousarray(values, dtype=float), first
 
-    def load(self) -> Chunk:
+    def load(self, check: bool = True) -> Chunk:
         return Chunk(self.values, self.first)
 
 
@@ -118,8 +119,9 @@ class StreamEngine(Engine):
         return (on, fn, args)
 
     def _state(self, i, handle):
-        if handle is None:
-            return self.partitions[i].load()._replace(first=int(self._offsets[i]))
+        if handle is None:  # the values are checked on the first pass, which reads them all
+            chunk = self.partitions[i].load(check=self.passes <= 1)
+            return chunk._replace(first=int(self._offsets[i]))
         on, fn, args = handle
         return fn(self._state(i, on), *args)
 

@@ -7,22 +7,42 @@ import math
 
 import numpy as np
 
-from ..models.base import Frame
-from ..robust import RobustKernel
+from ..models.base import Frame, LazyData
 from ..objective import blocks
+from ..robust import RobustKernel
 from .base import Chunk, Partial
 
 
 class Prepared:
-    """A partition's points in the fit's internal frame, and the model's kernel on them."""
+    """A partition's points, and the model's kernel on them in the fit's frame: the
+    kernel may normalise each block as it reads it (Model.kernel_for, as project3d's
+    does); the normalised values and data tuple are made only if a task asks."""
 
     def __init__(self, chunk: Chunk, model, frame_map):
-    
-        self.chunk, self.model = chunk, model
-        frame = Frame(None, None, None, chunk_map=frame_map)
-        self.values = frame.apply(chunk.values)  # (k, m), the kernel reads its rows in place
-        self.data = model.chunk_data(self.values)
-        self.kernel = model.kernel(*self.data) if chunk.n else None
+        self.chunk, self.model, self.frame_map = chunk, model, frame_map
+        made: list[np.ndarray] = []  # the closures hold no reference to self: no cycle,
+        apply = Frame(None, None, None, chunk_map=frame_map).apply  # freed at once
+
+        def values():
+            if not made:
+                made.append(apply(chunk.values))
+            return made[0]
+
+        self._made = values
+        lazy = LazyData(lambda: model.chunk_data(values()), chunk.n)
+        self._frame = Frame(lazy, None, None, chunk_map=frame_map,
+                            raw=model.chunk_data(chunk.values))
+        self.kernel = model.kernel_for(self._frame) if chunk.n else None
+
+    @property
+    def values(self) -> np.ndarray:
+        """The internal values (k, m)."""
+        return self._made()
+
+    @property
+    def data(self) -> tuple:
+        """The model's data tuple of the internal values."""
+        return self._frame.data.data
 
 
 def prepare(chunk: Chunk, model, frame_map) -> Prepared:
@@ -85,9 +105,11 @@ def chunk_residuals(model, q0, frame0_map, cost_scale, values: np.ndarray) -> np
     input's units, of points values (k, m) (diagnostics.fitted_residuals of a chunk),
     computed block by block (no product over a whole partition)."""
     frame0 = Frame(None, None, None, chunk_map=frame0_map)
+    identity = not np.any(frame0_map[0]) and np.all(frame0_map[1] == 1.0)
     out, root = np.empty((values.shape[1], model.n_targets)), math.sqrt(cost_scale)
     for s, e in blocks(values.shape[1]):
-        data = model.chunk_data(frame0.apply(values[:, s:e]))
+        block = values[:, s:e]
+        data = model.chunk_data(block if identity else frame0.apply(block))
         out[s:e] = (model.residuals(q0, *data) * root).reshape(e - s, model.n_targets)
     return out
 
