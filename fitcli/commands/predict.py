@@ -118,7 +118,7 @@ def _read(file: str, model, rename: list[str] | None):
 def _write_predictions(model, table, predicted: dict, output: str | None, with_inputs: bool) -> None:
     import numpy as np
 
-    from ..io.csv_out import format_csv
+    from ..io.csv_out import csv_content
 
     names = list(predicted)
     values = np.column_stack([predicted[k] for k in names])
@@ -129,7 +129,7 @@ def _write_predictions(model, table, predicted: dict, output: str | None, with_i
     if bad:
         console.warn(f"{bad} of {len(values)} points have no finite prediction "
                      "(they map to infinity); written as inf or nan")
-    console.output(output or "-", format_csv(names, values), "`output`")
+    console.output(output or "-", csv_content(names, values), "`output`")
 
 
 def _evaluate(model, params, table, options: dict, model_file: str) -> dict[str, Any]:

@@ -93,7 +93,7 @@ def synth(o: SynthOptions) -> None:
         from ..core.models import CARDS, MODELS
         from ..core.result import plain
         from ..core.synth import synthesize
-        from ..io.csv_out import format_blocks
+        from ..io.csv_out import csv_content
         from ..io.modelfile import dumps, model_document
 
         o = o.validate(CARDS[o.kind])
@@ -113,5 +113,5 @@ def synth(o: SynthOptions) -> None:
 
             write_parquet(o.output, sample.columns, sample.table, "`output`")
         else:
-            console.output(o.output or "-", format_blocks(sample.columns, sample.table),
+            console.output(o.output or "-", csv_content(sample.columns, sample.table),
                            "`output`")

@@ -43,7 +43,7 @@ def _arrow_column(col: np.ndarray, integral: bool):
     return text
 
 
-def _arrow_rows(table: np.ndarray, integral) -> str:
+def _arrow_rows(table: np.ndarray, integral) -> bytes:
     """The rows as one string: the columns joined by "," with a newline after the last
     (joined to an empty string by "\n"), read from the result's data buffer."""
     import pyarrow as pa
@@ -55,7 +55,7 @@ def _arrow_rows(table: np.ndarray, integral) -> str:
     rows = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, ",")
     offsets = np.int64 if pa.types.is_large_string(rows.type) else np.int32
     ends = np.frombuffer(rows.buffers()[1], offsets)[rows.offset : rows.offset + len(rows) + 1]
-    return str(memoryview(rows.buffers()[2])[ends[0] : ends[-1]], "utf-8")
+    return bytes(memoryview(rows.buffers()[2])[ends[0] : ends[-1]])
 
 
 def _has_arrow() -> bool:
@@ -66,21 +66,22 @@ def _has_arrow() -> bool:
     return True
 
 
-def _rows(table: np.ndarray, integral) -> str:
+def _rows(table: np.ndarray, integral) -> bytes:
+    """The rows as UTF-8 (ASCII) text."""
     if not len(table):
-        return ""
+        return b""
     if len(table) >= ARROW_ROWS and _has_arrow():
         return _arrow_rows(table, integral)
-    return _python_rows(table, integral)
+    return _python_rows(table, integral).encode()
 
 
 def format_blocks(columns, table: np.ndarray, integral=None):
-    """The CSV text as pieces: the header, then blocks of BLOCK rows; each float in its
-    shortest exact form, integer columns (`integral`, default: judged over the table)
-    as ints."""
+    """The CSV text as pieces of bytes: the header, then blocks of BLOCK rows; each
+    float in its shortest exact form, integer columns (`integral`, default: judged over
+    the table) as ints."""
     if integral is None:
         integral = [_integral(table[:, j]) for j in range(table.shape[1])]
-    yield ",".join(columns) + "\n"
+    yield (",".join(columns) + "\n").encode()
     starts = range(0, len(table), BLOCK)
     if len(table) < 2 * BLOCK or not _has_arrow():
         for s in starts:
@@ -101,4 +102,16 @@ def format_blocks(columns, table: np.ndarray, integral=None):
 
 def format_csv(columns, table: np.ndarray) -> str:
     """Header and rows (see format_blocks), as one string."""
-    return "".join(format_blocks(columns, table))
+    return b"".join(format_blocks(columns, table)).decode()
+
+
+def csv_content(columns, table: np.ndarray, integral=None):
+    """format_blocks() as content for io.atomic.save and the console: written as the
+    pieces come, in binary (no text held whole, none decoded and encoded again)."""
+    from .atomic import Binary
+
+    def write(fh):
+        for piece in format_blocks(columns, table, integral):
+            fh.write(piece)
+
+    return Binary(write)

@@ -135,10 +135,14 @@ def write_json(document: dict[str, Any]) -> None:
 
 
 def write_text(text) -> None:
-    """Data on stdout (CSV, a model file), as it is: a str, or an iterable of pieces."""
-    for piece in (text,) if isinstance(text, str) else text:
-        sys.stdout.write(piece)
+    """Data on stdout (CSV, a model file), as it is: a str, or an io.atomic.Binary."""
+    if isinstance(text, str):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     sys.stdout.flush()
+    text.write(sys.stdout.buffer)
+    sys.stdout.buffer.flush()
 
 
 def output(path: str, content: str | bytes, option: str) -> None:

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..core.diagnostics import fitted_residuals
 from ..io.atomic import save
-from ..io.csv_out import format_blocks
+from ..io.atomic import Binary
+from ..io.csv_out import csv_content, format_blocks
 
 
 def input_lines(table) -> Any:
@@ -59,7 +60,7 @@ def write_residuals(path: str, report, data) -> None:
     r = fitted_residuals(report.model, report.result.params, data)
     numbers = np.arange(1, len(r) + 1) if rows.numbers is None else rows.numbers
     names, values = point_rows(report, report.columns, r, numbers, report.inlier)
-    save(path, format_blocks(names, values), "`residuals`")
+    save(path, csv_content(names, values), "`residuals`")
 
 
 def point_rows(report, columns: dict, r: np.ndarray, numbers, inlier):
@@ -90,7 +91,7 @@ def write_engine_residuals(path: str, report, points, req, offsets) -> None:
     model, result = report.model, report.result
     shift, scale = req.raw_map
 
-    def pieces():
+    def pieces(fh):
         header = True
         for part, first in zip(points.partitions, offsets):
             values = part.load().values
@@ -108,8 +109,9 @@ def write_engine_residuals(path: str, report, points, req, offsets) -> None:
             blocks = format_blocks(names, rows)
             head = next(blocks)
             if header:
-                yield head
+                fh.write(head)
                 header = False
-            yield from blocks
+            for piece in blocks:
+                fh.write(piece)
 
-    save(path, pieces(), "`residuals`")
+    save(path, Binary(pieces), "`residuals`")
