@@ -28,7 +28,7 @@ from ..normalize import DegenerateDataError
 from ..result import FitResult
 from .objective import EngineKernel
 from .stats import point_stats
-from .report import HEAD, Request, final_sums
+from .report import HEAD, Request, final_sums, no_points
 from .tasks import prepare, robust, rows_at
 
 TINY = 1e-75  # as io's readers: a column whose every value is below this underflows
@@ -62,61 +62,80 @@ def engine_fit(model: str | Model, engine, *, optimizer: str | None = None,
     """
     model = (MODELS[model] if isinstance(model, str) else model).variant(**options)
     optimizer, init = optimizer or model.default_optimizer, init or model.inits[0]
+    _check_names(model, engine, optimizer, init)
+    started = time.perf_counter()
+    out = _prepared(model, engine, normalize, columns, options)
+    kernel = EngineKernel(engine, out.handle, out.finisher, out.stats.n)
+    rng = _Seeded(seed)
+    sample = _sample(engine, out.handle, model, out.stats.n, init, rng)
+    params = model.manifold.retract(model.start(kernel, sample, init, rng))
+    start_passes = kernel.n_eval
+    out.kernel, out.loss = kernel, loss
+    if loss is not None:
+        internal = type(loss)(loss.c / math.sqrt(out.frame.cost_scale))
+        out.kernel = EngineKernel(engine, engine.prepare(robust, internal, on=out.handle),
+                                  _robust_finisher(model, internal), out.stats.n)
+    outcome = levenberg_marquardt(out.kernel, params, model.manifold,
+                                  max_iter or DEFAULT_MAX_ITER["lm"], tol, callback,
+                                  out.frame.cost_scale)
+    out.q = outcome.params
+    params = _last_pass(engine, out, outcome, threshold, counted, options)
+    cost = outcome.cost * out.frame.cost_scale
+    extra = {**model.describe(params), **out.frame.notes,
+             **model.figures_of(out.final.sums[HEAD : HEAD + out.n_figures], out.stats.n, cost),
+             **({"start_passes": start_passes} if start_passes else {})}
+    out.result = FitResult(
+        model=model.name, optimizer=optimizer, param_names=model.param_names, params=params,
+        cost=cost, grad_norm=outcome.grad_norm, n_iter=outcome.n_iter,
+        n_eval=out.kernel.n_eval - (start_passes if out.kernel is kernel else 0),
+        status=outcome.status, n_points=out.stats.n, seconds=time.perf_counter() - started,
+        history=tuple(c * out.frame.cost_scale for c in outcome.history), extra=extra,
+        frame=out.frame)
+    return out
+
+
+def _check_names(model: Model, engine, optimizer: str, init: str) -> None:
     if optimizer != "lm":
         raise ValueError(refusal(engine.name, optimizer))
     if not model.point_groups:
         raise ValueError(f"{model.name} runs on the memory engine only (`engine=memory`)")
     if init not in model.inits:
         raise ValueError(f"unknown init {init!r} for {model.name}; choose from {model.inits}")
-    started = time.perf_counter()
-    stats = point_stats(engine, model.point_groups)
-    _check_range(stats, model, columns)
-    model.check_stats(stats)
-    frame = model.frame_of(stats, normalize, **options)
-    handle = engine.prepare(prepare, model, frame.chunk_map)
-    finisher_data = model.chunk_data(np.empty((len(stats.mean), 0)))
-    finisher = model.kernel(*finisher_data)
-    kernel = EngineKernel(engine, handle, finisher, stats.n)
-    rng = _Seeded(seed)
-    sample = _sample(engine, handle, model, stats.n, init, rng)
-    params = model.manifold.retract(model.start(kernel, sample, init, rng))
-    start_passes = kernel.n_eval
-    fit_kernel = kernel
-    if loss is not None:
-        internal = type(loss)(loss.c / math.sqrt(frame.cost_scale))
-        fit_kernel = EngineKernel(engine, engine.prepare(robust, internal, on=handle),
-                                  _robust_finisher(model, internal), stats.n)
-    outcome = levenberg_marquardt(fit_kernel, params, model.manifold,
-                                  max_iter or DEFAULT_MAX_ITER["lm"], tol, callback,
-                                  frame.cost_scale)
+
+
+def _prepared(model: Model, engine, normalize: bool, columns, options) -> "EngineFit":
+    """The two statistics passes, the checks, the frame and the partitions' kernels."""
+    out = EngineFit(model)
+    out.stats = point_stats(engine, model.point_groups)
+    _check_range(out.stats, model, columns)
+    model.check_stats(out.stats)
+    out.frame = model.frame_of(out.stats, normalize, **options)
+    out.handle = engine.prepare(prepare, model, out.frame.chunk_map)
+    out.finisher = model.kernel(*no_points(model))
+    out.raw_map = raw_map(model, out.frame.chunk_map)
+    return out
+
+
+def _last_pass(engine, out: "EngineFit", outcome, threshold, counted, options) -> np.ndarray:
+    """The pass at the result (the sign's votes, the figures, the report's sums); the
+    canonical parameters."""
+    model, stats, frame = out.model, out.stats, out.frame
     mapped = frame.to_original(outcome.params)
     frame0 = model.frame_of(stats, False, **options)
     cost = outcome.cost * frame.cost_scale
-    request = Request(model, mapped, outcome.params, internal_params(model, frame0, mapped),
-                      frame0.chunk_map, raw_map(model, frame.chunk_map), frame0.cost_scale,
-                      math.sqrt(cost) if cost > 0 else 1.0,
-                      None if threshold is None else threshold * threshold, counted)
-    last = engine.reduce(final_sums, request, on=handle)  # the sign, the figures, the report's
-    params = model.canonical_of(mapped, int(last.sums[0]), stats.n)
+    out.request = Request(model, mapped, outcome.params, internal_params(model, frame0, mapped),
+                          frame0.chunk_map, out.raw_map, frame0.cost_scale,
+                          math.sqrt(cost) if cost > 0 else 1.0,
+                          None if threshold is None else threshold * threshold, counted)
+    out.final = engine.reduce(final_sums, out.request, on=out.handle)
+    out.n_figures = len(model.figure_sums(outcome.params, no_points(model)))
+    params = model.canonical_of(mapped, int(out.final.sums[0]), stats.n)
     if not np.all(np.isfinite(params)):
         raise DegenerateDataError(
             "the fitted parameters overflow double precision in the input's units: the "
             "values span too many orders of magnitude (rescale the columns)")
-    n_figures = len(model.figure_sums(outcome.params, finisher_data))
-    extra = {**model.describe(params), **frame.notes,
-             **model.figures_of(last.sums[HEAD : HEAD + n_figures], stats.n, cost),
-             **({"start_passes": start_passes} if start_passes else {})}
-    result = FitResult(
-        model=model.name, optimizer=optimizer, param_names=model.param_names, params=params,
-        cost=cost, grad_norm=outcome.grad_norm, n_iter=outcome.n_iter,
-        n_eval=fit_kernel.n_eval - (start_passes if fit_kernel is kernel else 0),
-        status=outcome.status, n_points=stats.n, seconds=time.perf_counter() - started,
-        history=tuple(c * frame.cost_scale for c in outcome.history), extra=extra, frame=frame)
-    out = EngineFit(result, model, stats, frame, handle, fit_kernel, outcome.params, loss,
-                    finisher)
-    out.final, out.request, out.n_figures = last, request, n_figures
     out.flipped = bool(np.dot(params, mapped) < 0)  # canonical() turned the sign
-    return out
+    return params
 
 
 def raw_map(model: Model, frame_map) -> tuple[np.ndarray, np.ndarray]:
@@ -129,15 +148,18 @@ def raw_map(model: Model, frame_map) -> tuple[np.ndarray, np.ndarray]:
 
 
 class EngineFit:
-    """An engine fit: its FitResult and what the report's passes need (the statistics,
-    the frame, the prepared partitions, the kernel with its kept passes, the internal
-    optimum q, the robust loss or None, the plain kernel's finisher)."""
+    """An engine fit: its FitResult (`result`) and what the report's passes need: the
+    statistics, the frame, the prepared partitions (`handle`), the kernel with its kept
+    passes, the internal optimum `q`, the robust loss or None, the plain kernel's
+    `finisher`, the last pass's sums (`final`, from `request`) and whether the canonical
+    form turned the sign (`flipped`)."""
 
-    def __init__(self, result, model, stats, frame, handle, kernel, q, loss, finisher):
-        self.result, self.model, self.stats, self.frame = result, model, stats, frame
-        self.handle, self.kernel, self.q, self.loss = handle, kernel, q, loss
-        self.finisher = finisher
-        self.raw_map = raw_map(model, frame.chunk_map)
+    def __init__(self, model):
+        self.model = model
+        self.result = self.stats = self.frame = self.handle = self.kernel = None
+        self.q = self.loss = self.finisher = self.raw_map = None
+        self.final = self.request = None
+        self.n_figures, self.flipped = 0, False
 
 
 class RangeError(ValueError):
@@ -171,7 +193,7 @@ def _sample(engine, handle, model: Model, n: int, init: str, rng):
 def _robust_finisher(model, loss):
     from ..robust import RobustKernel
 
-    return RobustKernel(model, model.chunk_data(np.empty((len(model.columns), 0))), loss)
+    return RobustKernel(model, no_points(model), loss)
 
 
 __all__ = ["EngineFit", "RangeError", "engine_fit", "refusal"]

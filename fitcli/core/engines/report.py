@@ -143,14 +143,15 @@ def engine_report(engine, fitted, *, sigma: float | None = None) -> EngineReport
     flipped = fitted.flipped
     side, count = (NOT_BEHIND, not_behind) if flipped else (NOT_AHEAD, not_ahead)
     named = {kind: items[items[:, 1] == kind, 0][:CAP] for kind in (side, OUTLIER)}
-    camera = model.depths(result.params, _empty(model)) is not None
+    camera = model.depths(result.params, no_points(model)) is not None
     threshold = req.threshold2 is not None
     return EngineReport(d, named[side] if camera else None, int(count),
                         named[OUTLIER] if threshold else None, int(n_in) if threshold else None,
                         math.sqrt(ss_all / stats.n), req)
 
 
-def _empty(model):
+def no_points(model) -> tuple:
+    """The model's data tuple of no points (a finisher's, or a probe of its hooks)."""
     return model.chunk_data(np.empty((len(model.columns), 0)))
 
 
