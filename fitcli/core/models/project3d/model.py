@@ -130,8 +130,10 @@ class Project3d(Model):
         return _frame(T, U, LazyData(normalised, len(X)), chunk_map, data)
 
     def kernel_for(self, frame):
-        """On the points as read: each block normalised in the kernel's buffer."""
-        if frame.raw is None or not frame.normalized:
+        """On the points as read: each block normalised in the kernel's buffer (a
+        variant with a kernel of its own gets that kernel on the normalised data)."""
+        own = type(self).kernel is not Project3d.kernel
+        if frame.raw is None or not frame.normalized or own:
             return self.kernel(*frame.data)
         return Project3dKernel(*frame.raw, frame.chunk_map)
 
