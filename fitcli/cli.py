@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .commands import completion, fit, gradcheck, predict, synth
+from .commands import completion, convert, fit, gradcheck, predict, synth
 from .commands.examples import exit_codes
 from .commands.options import learn_model_options
 from .core.models import CARDS
@@ -54,6 +54,7 @@ synth.register(app, CARDS.values())
 predict.register(app, CARDS.values())
 gradcheck.register(app, CARDS.values())
 completion.register(app)
+convert.register(app, CARDS.values())
 
 
 def main() -> None:

@@ -27,6 +27,8 @@ RUNS = [
     ("homography", "homography.csv", ["--sigma", "0.5"]),
     ("ratio2d", "ratio2d.csv", ["--threshold", "1", "--require-converged"]),
     ("linear-tanh", "linear_tanh.csv", []),
+    ("project3d", "project3d.csv", ["--engine", "stream", "--sigma", "0.5", "--threshold", "2"]),
+    ("linear-tanh", "linear_tanh.csv", ["--engine", "stream"]),
     ("linear-tanh", "linear_tanh.csv", ["--loss", "cross-entropy", "--activation", "sigmoid",
                                         "--form", "general"]),
 ]

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import typer
 
-from ..core.choices import OPTIMIZER_NAMES, ROBUST_METHODS
+from ..core.choices import ENGINE_NAMES, OPTIMIZER_NAMES, ROBUST_METHODS
 from ..core.models.card import ModelCard
 from ..errors import DataError, UsageError
 from ..report import console
@@ -31,6 +31,7 @@ from .shared import about, reported_errors
 
 REPORT_PANEL = "Report and outliers"
 GATE_PANEL = "Quality gates (exit code 5 when one fails)"
+ENGINE_PANEL = "Engines (data larger than memory, clusters)"
 DEFAULT_THRESHOLD_SIGMAS = 3.0
 
 
@@ -40,8 +41,9 @@ DEFAULT_THRESHOLD_SIGMAS = 3.0
 class FitOptions:
     """The options of a fit command (linear-tanh, ratio2d, project3d)."""
 
-    file: str = argument("FILE...", "CSV file of points (header row optional); - reads standard "
-                         "input.  Several files: one report each (--json: one JSON line each).",
+    file: str = argument("FILE...", "CSV file of points (header row optional), or Parquet (a "
+                         "file, a directory or a glob of them); - reads standard input.  Several "
+                         "files: one report each (--json: one JSON line each).",
                          many=True)  # the command gets a list; each fit one of its files
     columns: Optional[str] = option(
         None, metavar="NAMES", show_default=False,
@@ -118,6 +120,20 @@ class FitOptions:
     require_converged: bool = option(
         False, "--require-converged", panel=GATE_PANEL, show_default=False,
         help="Make a fit that did not converge a gate failure (exit 5 instead of 4).")
+    engine: str = option(
+        "memory", choices=ENGINE_NAMES, panel=ENGINE_PANEL, show_default=True,
+        help="Where the passes over the points run.  memory: the points in memory; stream: "
+        "the file read again on each pass, in partitions (memory flat in the number of "
+        "points); dask: partitions loaded once on the workers of a Dask cluster (the dask "
+        "extra).")
+    scheduler: Optional[str] = option(
+        None, metavar="ADDRESS", panel=ENGINE_PANEL, show_default=False,
+        help="The Dask scheduler of --engine dask, e.g. tcp://host:8786 [default: dask's "
+        "configured scheduler-address, else a local cluster of one worker per core].")
+    partition_bytes: int = option(
+        64 << 20, min=1, panel=ENGINE_PANEL, metavar="BYTES", show_default=False,
+        help="Bytes of CSV per partition of --engine stream or dask [64 MiB]; a Parquet "
+        "file's partitions are its row groups.")
     model_options: dict = field(default_factory=dict)  # the model's own (card.options)
     several: int = 0  # k: the k-th of several input files (JSON Lines, a line between reports)
 
@@ -163,6 +179,7 @@ class FitOptions:
             notes.append("--lr given: fixed-step gradient descent (--optimizer gd)")
         if o.learning_rate is not None and o.optimizer == "lm":
             raise UsageError("--lr is the step size of gd, momentum and adam; lm does not take one")
+        _check_engine(o)
         return o, notes
 
     @property
@@ -183,6 +200,36 @@ NORMALIZE_LABELS = ("Standardise x and y before fitting (mean 0, standard deviat
 
 THRESHOLD_LABELS = ("|tanh(z) - label| beyond which a point counts as an outlier (the "
                     "report labels and counts them; the fit is unchanged).")
+
+
+def _check_engine(o: FitOptions) -> None:
+    """The rules of --engine: what the stream and dask engines cannot do, and why.
+
+    Raises:
+        UsageError: an option the engine does not take.
+    """
+    if o.scheduler is not None and o.engine != "dask":
+        raise UsageError("--scheduler is the Dask scheduler of --engine dask")
+    if o.engine == "memory":
+        return
+    if o.file == "-":
+        raise UsageError(f"--engine {o.engine} reads the file on every pass; standard input "
+                         "can be read once: save it to a file first")
+    if o.optimizer not in (None, "lm"):
+        from ..core.engines.fit import refusal
+
+        raise UsageError(speak(refusal(o.engine, o.optimizer)))
+    for flag, given, why in (("--robust ransac", o.robust == "ransac",
+                              "its minimal sets are drawn from the points in memory"),
+                             ("--plot", o.plot is not None, "it draws every point")):
+        if given:
+            raise UsageError(f"{flag} runs on --engine memory only: {why}")
+    if o.engine == "dask":
+        import importlib.util
+
+        if not all(importlib.util.find_spec(m) for m in ("dask", "distributed", "pyarrow")):
+            raise UsageError("--engine dask needs the dask extra, which is not installed "
+                             "(pip install 'fitcli[dask]')")
 
 
 def fit_declarations(card: ModelCard) -> dict[str, Decl]:
@@ -266,6 +313,10 @@ def _fit(card: ModelCard, o: FitOptions):
     for text in notes:
         console.note(text, o.quiet)
     model = model_variant(MODELS[card.name], card, o.model_options)
+    if o.engine != "memory":
+        from .engine_fit import fit_on_engine
+
+        return fit_on_engine(card, model, o, _save, _show)
     table = _read(card, model, o)
     with about(table.source):
         levels = {"levels": table.levels} if model.text_columns else {}
@@ -293,6 +344,7 @@ def _read(card: ModelCard, model, o: FitOptions):
     from contextlib import nullcontext
 
     from ..io.csv_in import decimal_hint, read_table
+    from ..io.points import read_points
 
     if o.file == "-":
         console.awaiting_input(f"{card.name} points ({', '.join(model.columns)})")
@@ -300,8 +352,11 @@ def _read(card: ModelCard, model, o: FitOptions):
     size = f" ({os.path.getsize(o.file) / 1e6:.0f} MB)" if large else ""
     with console.working(f"{card.name}: reading {o.file}{size}", o.quiet) if large else nullcontext():
         try:
-            return read_table(o.file, model.columns, model=card.name, rename=o.column_names,
-                              text_columns=model.text_columns, decimal=o.decimal)
+            if o.decimal != ".":  # decimal commas: CSV text only
+                return read_table(o.file, model.columns, model=card.name, rename=o.column_names,
+                                  text_columns=model.text_columns, decimal=o.decimal)
+            return read_points(o.file, model.columns, model=card.name, rename=o.column_names,
+                               text_columns=model.text_columns)
         except DataError as exc:
             hint = decimal_hint(str(exc)) if o.decimal == "." else ""
             if not hint:
@@ -346,7 +401,7 @@ def _write_plot(path: str, report, data) -> None:
     console.output(path, plot.render(report, data, fmt), "`plot`")
 
 
-def _save(model, report, table, o: FitOptions) -> bool:
+def _save(model, report, table, o: FitOptions) -> bool:  # table: .source, .n_rows
     """Write the model file of a usable result (or, with --save-unconverged, of any but
     an interrupted fit); the old file stays otherwise."""
     from ..core.result import Status

@@ -128,9 +128,9 @@ def _data(model, o: GradcheckOptions):
         source = f"synthetic (fitcli synth {model.name} --n {o.n} --seed {o.seed})"
         values = synthesize(model.name, seed=o.seed, n=o.n).table
     else:
-        from ..io.csv_in import read_table
+        from ..io.points import read_points
 
-        table = read_table(o.file, model.columns, model=model.name, rename=column_list(o.columns))
+        table = read_points(o.file, model.columns, model=model.name, rename=column_list(o.columns))
         source, values = table.source, table.values
     with about(source):
         data, notes = model.split(values)

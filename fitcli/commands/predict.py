@@ -106,20 +106,20 @@ def predict(o: PredictOptions) -> None:
 
 def _read(file: str, model, rename: list[str] | None):
     """Inputs, plus the targets if present (or if --columns names them all)."""
-    from ..io.csv_in import read_table
+    from ..io.points import read_points
 
     columns, optional = list(model.columns), list(model.columns[model.n_inputs:])
     if rename is not None and len(rename) == model.n_inputs:
         columns, optional = columns[: model.n_inputs], []
     what = f"a {model.name} model (targets {', '.join(model.columns[model.n_inputs:])} optional)"
-    return read_table(file, columns, model=what, rename=rename, optional=optional,
+    return read_points(file, columns, model=what, rename=rename, optional=optional,
                       categories=model.text_columns)
 
 
 def _write_predictions(model, table, predicted: dict, output: str | None, with_inputs: bool) -> None:
     import numpy as np
 
-    from ..io.csv_out import format_csv
+    from ..io.csv_out import csv_content
 
     names = list(predicted)
     values = np.column_stack([predicted[k] for k in names])
@@ -130,7 +130,7 @@ def _write_predictions(model, table, predicted: dict, output: str | None, with_i
     if bad:
         console.warn(f"{bad} of {len(values)} points have no finite prediction "
                      "(they map to infinity); written as inf or nan")
-    console.output(output or "-", format_csv(names, values), "`output`")
+    console.output(output or "-", csv_content(names, values), "`output`")
 
 
 def _evaluate(model, params, table, options: dict, model_file: str) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from .examples import epilog
 from .options import argument, command, kind_declaration, learn, option
 from .shared import reported_errors
 
+PARQUET = (".parquet", ".pq", ".parq")
+
 
 @dataclass(frozen=True)
 class SynthOptions:
@@ -32,7 +34,8 @@ class SynthOptions:
         help="Fraction of points replaced by gross errors (labels flipped for linear-tanh).")
     output: Optional[str] = option(
         None, "--output", "-o", metavar="FILE", show_default=False, spoken="-o",
-        help="Write the CSV here (atomically) instead of stdout.")
+        help="Write the CSV here (atomically) instead of stdout; a name ending in .parquet "
+        "writes Parquet (40 bytes a camera point, against about 95 as CSV).")
     truth: Optional[str] = option(
         None, metavar="FILE", show_default=False,
         help="Write the true model here, in the format of --output of a fit.")
@@ -91,7 +94,7 @@ def synth(o: SynthOptions) -> None:
         from ..core.models import CARDS, MODELS
         from ..core.result import plain
         from ..core.synth import synthesize
-        from ..io.csv_out import format_csv
+        from ..io.csv_out import csv_content
         from ..io.modelfile import dumps, model_document
 
         o = o.validate(CARDS[o.kind])
@@ -102,7 +105,6 @@ def synth(o: SynthOptions) -> None:
         card = CARDS[o.kind]
         own = {k: v for k, v in sample.options.items() if k in {c.name for c in card.options}}
         model = MODELS[o.kind].variant(**own)  # the variant drawn from (e.g. with distortion)
-        text = format_csv(sample.columns, sample.table)
         if o.truth:
             about = {"seed": o.seed, **{k: plain(v) for k, v in sample.settings.items()}}
             described = {**model.describe(sample.params), **sample.options}
@@ -111,4 +113,10 @@ def synth(o: SynthOptions) -> None:
                                  options={k: described[k] for k in model.saved_options
                                           if k in described})
             console.output(o.truth, dumps(doc), "`truth`")
-        console.output(o.output or "-", text, "`output`")
+        if o.output is not None and o.output.lower().endswith(PARQUET):
+            from ..io.parquet_out import write_parquet
+
+            write_parquet(o.output, sample.columns, sample.table, "`output`")
+        else:
+            console.output(o.output or "-", csv_content(sample.columns, sample.table),
+                           "`output`")

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .models.base import Frame, Model
+from .objective import blocks
 from .stats import chi2_cdf, chi2_sf
 
 ALPHA = 0.001  # the noise test's significance on each side
@@ -61,6 +62,20 @@ def fitted_residuals(model: Model, params: np.ndarray, data, **options) -> np.nd
     return r.reshape(len(data[0]), model.n_targets)
 
 
+def fitted_squares(model: Model, params: np.ndarray, data, **options) -> np.ndarray:
+    """s (n,): each point's squared error |r_i|^2 (fitted_residuals), computed in blocks
+    of CHUNK points: no product over all the points at once."""
+    frame = model.frame(data, False, **options)
+    q = internal_params(model, frame, params)
+    root, n = math.sqrt(frame.cost_scale), len(data[0])
+    out = np.empty(n)
+    for s, e in blocks(n):
+        part = tuple(a[s:e] for a in frame.data)
+        r = (model.residuals(q, *part) * root).reshape(e - s, model.n_targets)
+        out[s:e] = np.einsum("ij,ij->i", r, r)
+    return out
+
+
 def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
                       frame: Frame | None = None, **options) -> np.ndarray | None:
     """F (p, dim) with cov(reported params) = F F^T, for noise sigma per target
@@ -77,9 +92,17 @@ def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
     """
     if frame is None or not frame.normalized:
         frame = model.frame(data, True, **options)
-    q, A, b = internal_params(model, frame, params), frame.linear, frame.offset
-    n = len(frame.data[0])
-    H = model.kernel(*frame.data).normal(q)[2] * (n / 2.0)  # J^T J, internal units
+    q = internal_params(model, frame, params)
+    kernel = model.kernel_for(frame)
+    H = kernel.normal(q)[2] * (kernel.n / 2.0)  # J^T J, internal units
+    return factor_from_normal(model, frame, q, H, sigma)
+
+
+def factor_from_normal(model: Model, frame: Frame, q: np.ndarray, H: np.ndarray,
+                       sigma: float) -> np.ndarray | None:
+    """covariance_factor from J^T J (p, p) at the internal parameters q of `frame` (a
+    pass the fit already made, on an engine)."""
+    A, b = frame.linear, frame.offset
     basis = model.manifold.tangent_basis(q)
     evals, evecs = np.linalg.eigh(basis.T @ H @ basis)
     if not np.all(np.isfinite(evals)) or evals[0] <= 1e-13 * evals[-1]:
@@ -118,13 +141,26 @@ def noise_test(sum_squares: float, sigma: float, dof_: int, n: int) -> dict[str,
 def residual_figures(model: Model, r: np.ndarray) -> dict[str, Any]:
     """n, dof, SS, RMS point error, median and max point error, estimated sigma (NaN
     when no point is counted: a robust fit whose threshold no point is within)."""
-    n = len(r)
-    error = np.sqrt(np.einsum("ij,ij->i", r, r))
+    return square_figures(model, np.einsum("ij,ij->i", r, r))
+
+
+def square_figures(model: Model, squares: np.ndarray, own: bool = False) -> dict[str, Any]:
+    """residual_figures from each point's squared error (n,); own: `squares` may be
+    overwritten (no copy of n values is made)."""
+    n = len(squares)
+    error = np.sqrt(squares, out=squares if own else None)
     ss = float(error @ error)
+    largest = float(np.max(error)) if n else math.nan
+    return figures_of(model, n, ss, float(np.median(error, overwrite_input=True)) if n else math.nan,
+                      largest)
+
+
+def figures_of(model: Model, n: int, ss: float, median: float, largest: float) -> dict[str, Any]:
+    """residual_figures from the count, the sum of squares, the median and the largest
+    point error (the sums an engine's pass adds up)."""
     d = dof(model, n)
     out = {"n": n, "dof": d, "sum_squares": ss, "rms": math.sqrt(ss / n) if n else math.nan,
-           "median_error": float(np.median(error)) if n else math.nan,
-           "max_error": float(np.max(error)) if n else math.nan,
+           "median_error": median, "max_error": largest,
            "sigma_estimate": math.sqrt(ss / d) if d > 0 else math.nan}
     if model.n_targets > 1:
         out["rms_coordinate"] = math.sqrt(ss / (n * model.n_targets)) if n else math.nan
@@ -147,11 +183,24 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
         options: the fit's model options (e.g. standardize for linear-tanh).
     """
     part = data if inlier is None else tuple(a[inlier] for a in data)
-    r = fitted_residuals(model, params, data, **options)
-    out = residual_figures(model, r if inlier is None else r[inlier])
+    squares = fitted_squares(model, params, data, **options)
+    rms_all = None if inlier is None else math.sqrt(float(np.mean(squares)))
+    out = square_figures(model, squares if inlier is None else squares[inlier], own=True)
     out["points"] = "all points" if inlier is None else "inliers (error <= threshold)"
     if inlier is not None:
-        out["rms_all"] = math.sqrt(float(np.mean(np.einsum("ij,ij->i", r, r))))
+        out["rms_all"] = rms_all
+
+    def factor(s: float):
+        return covariance_factor(model, params, part, s, frame if inlier is None else None,
+                                 **options)
+
+    return complete(model, params, out, sigma, factor)
+
+
+def complete(model: Model, params: np.ndarray, out: dict[str, Any], sigma: float | None,
+             factor) -> dict[str, Any]:
+    """diagnose() after the residual figures `out`: sigma, the noise test, the
+    covariance from factor(sigma) (see covariance_factor), what the model derives."""
     given = sigma is not None
     sigma = sigma if given else out["sigma_estimate"]
     out["sigma"], out["sigma_source"] = sigma, ("given" if given else "estimated from the residual")
@@ -162,8 +211,7 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
     F = None
     if out["dof"] > 0 and sigma > 0:
         try:
-            F = covariance_factor(model, params, part, sigma, frame if inlier is None else None,
-                                  **options)
+            F = factor(sigma)
         except np.linalg.LinAlgError:  # e.g. parameters of a diverged fit
             F = None
     out["factor"] = F

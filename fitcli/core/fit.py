@@ -71,7 +71,7 @@ def fit(
     model.check(data)
     frame = model.frame(data, normalize, **options)
     manifold = model.manifold
-    kernel = start_kernel = model.kernel(*frame.data)
+    kernel = start_kernel = model.kernel_for(frame)
     params = manifold.retract(model.start(kernel, frame.data, init, _Seeded(seed)))
     start_passes = kernel.n_eval  # linear-tanh's start polishes candidates on the data
     if loss is not None:

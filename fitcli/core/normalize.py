@@ -53,15 +53,38 @@ def similarity(points: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     for s, e in _blocks(n):
         block = rows[:, s:e]
         total += float(np.add.reduce(np.sqrt(np.einsum("ij,ij->j", block, block))))
-    mean_dist = total / n
+    T = similarity_matrix(centroid, total / n, what)
+    rows *= T[0, 0]
+    return T, rows.T
+
+
+def similarity_transform(points: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """(T, centroid) of similarity(points) without the normalised copy: the same
+    numbers, block by block (a block of the centred points at a time)."""
+    n, d = points.shape
+    centroid = _centroid(points)
+    total, block = 0.0, np.empty((d, min(n, CHUNK)))
+    for s, e in _blocks(n):
+        c = block[:, : e - s]
+        np.subtract(points[s:e].T, centroid[:, None], out=c)
+        total += float(np.add.reduce(np.sqrt(np.einsum("ij,ij->j", c, c))))
+    return similarity_matrix(centroid, total / n, what), centroid
+
+
+def similarity_matrix(centroid: np.ndarray, mean_dist: float, what: str) -> np.ndarray:
+    """T (d+1, d+1): centroid (d,) to the origin, mean distance to sqrt(d).
+
+    Raises:
+        DegenerateDataError: all points coincide (no spread beyond rounding).
+    """
+    d = len(centroid)
     if not mean_dist > 0.0 or mean_dist <= 1e-14 * max(map(abs, centroid.tolist()), default=0.0):
         raise DegenerateDataError(f"all {what} are identical: nothing to fit a map to")
     scale = np.sqrt(d) / mean_dist
     T = np.eye(d + 1)
     T[:d, :d] *= scale
     T[:d, d] = -scale * centroid
-    rows *= scale
-    return T, rows.T
+    return T
 
 
 def similarity_xy(x: np.ndarray, y: np.ndarray, what: str):
@@ -87,8 +110,10 @@ def planar_rank(x: np.ndarray, y: np.ndarray, rtol: float = 1e-7) -> int:
     if n < 2:
         return 0
     mx, my = float(np.add.reduce(x)) / n, float(np.add.reduce(y)) / n
-    dx, dy = x - mx, y - my
-    a, b, c = float(dx @ dx), float(dx @ dy), float(dy @ dy)
+    a = b = c = 0.0
+    for s, e in _blocks(n):  # one block for a small fit: the closed form as before
+        dx, dy = x[s:e] - mx, y[s:e] - my
+        a, b, c = a + float(dx @ dx), b + float(dx @ dy), c + float(dy @ dy)
     half, radius = 0.5 * (a + c), math.hypot(0.5 * (a - c), b)
     largest, smallest = half + radius, max(half - radius, 0.0)
     if largest <= rtol**2 * n * (mx * mx + my * my):
@@ -105,11 +130,20 @@ def affine_1d(values: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     mean = float(np.add.reduce(values)) / len(values)
     out = values - mean
     spread = math.sqrt(float(out @ out) / len(out))
-    if not spread > 1e-14 * max(abs(mean), 1e-300):
-        raise DegenerateDataError(f"all {what} are equal: nothing to fit a map to")
-    T = np.array([[1.0 / spread, -mean / spread], [0.0, 1.0]])
+    T = affine_matrix(mean, spread, what)
     out /= spread
     return T, out
+
+
+def affine_matrix(mean: float, spread: float, what: str) -> np.ndarray:
+    """T (2, 2) on homogeneous (value, 1): (value - mean) / spread.
+
+    Raises:
+        DegenerateDataError: no spread beyond rounding.
+    """
+    if not spread > 1e-14 * max(abs(mean), 1e-300):
+        raise DegenerateDataError(f"all {what} are equal: nothing to fit a map to")
+    return np.array([[1.0 / spread, -mean / spread], [0.0, 1.0]])
 
 
 def moment_rank(points: np.ndarray, rtol: float = 1e-7) -> int:
@@ -132,8 +166,28 @@ def moment_rank(points: np.ndarray, rtol: float = 1e-7) -> int:
             centred = buffer[:, : e - s]
             np.subtract(points[s:e].T, centroid[:, None], out=centred)
             scatter += centred @ centred.T
+    return scatter_rank(scatter, len(points), centroid, rtol)
+
+
+def scatter_rank(scatter: np.ndarray, n: int, centroid: np.ndarray, rtol: float = 1e-7) -> int:
+    """moment_rank from the centred scatter matrix (d, d) of n points and their centroid
+    (d,): the sums a pass over the points in chunks accumulates."""
+    if n < 2:
+        return 0
     # Eigenvalues of the scatter matrix are squared singular values: one pass, d x d.
     ev = np.linalg.eigvalsh(scatter).tolist()
-    if ev[-1] <= rtol**2 * len(points) * float(centroid @ centroid):
+    if ev[-1] <= rtol**2 * n * float(centroid @ centroid):
         return 0  # the spread is rounding of the points' common value
     return sum(e > rtol**2 * ev[-1] for e in ev)
+
+
+class PointGroup:
+    """Columns normalised together (a model's `point_groups`): `spread` is "distance"
+    (similarity(): centroid, then mean distance sqrt(d)), "rms" (affine_1d() and
+    standardising: mean, then RMS deviation) or "labels" (class labels: not scaled)."""
+
+    def __init__(self, what: str, columns: tuple[int, ...], spread: str):
+        self.what, self.columns, self.spread = what, tuple(columns), spread
+
+    def __repr__(self) -> str:
+        return f"PointGroup({self.what!r}, {self.columns}, {self.spread!r})"

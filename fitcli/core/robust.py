@@ -63,9 +63,16 @@ def chunk_of(data: tuple[np.ndarray, ...], start: int, stop: int) -> tuple[np.nd
 
 
 def squared_errors(model: Model, params: np.ndarray, data: tuple[np.ndarray, ...]) -> np.ndarray:
-    """s (n,): the squared error of each point, summed over its targets."""
-    r = model.residuals(params, *data).reshape(len(data[0]), model.n_targets)
-    return np.einsum("ij,ij->i", r, r)
+    """s (n,): the squared error of each point, summed over its targets (in blocks of
+    CHUNK points: no product over all the points at once)."""
+    n = len(data[0])
+    if n <= CHUNK:
+        r = model.residuals(params, *data).reshape(n, model.n_targets)
+        return np.einsum("ij,ij->i", r, r)
+    out = np.empty(n)
+    for s, e in blocks(n):
+        out[s:e] = squared_errors(model, params, chunk_of(data, s, e))
+    return out
 
 
 class RobustKernel(Kernel):
@@ -157,7 +164,9 @@ MAX_TRIALS = 10000
 def ransac(model: Model, data: tuple, threshold: float, rng: np.random.Generator,
            confidence: float = CONFIDENCE, max_trials: int = MAX_TRIALS) -> Consensus:
     """MSAC: draw minimal sets (model.min_points), fit each by the model's DLT, score
-    every point by min(s_i, threshold^2), keep the lowest total.
+    every point by min(s_i, threshold^2), keep the lowest total.  Beyond SCORE_SAMPLE
+    points the hypotheses are scored on a sample of that many and the best is
+    verified on every point (its inliers are counted on all of them).
 
     Args:
         data: the model's data tuple (preferably Hartley-normalised).
@@ -167,6 +176,8 @@ def ransac(model: Model, data: tuple, threshold: float, rng: np.random.Generator
         DegenerateDataError: no minimal set gave a model.
     """
     n, k, t2 = len(data[0]), model.min_points, threshold * threshold
+    scored = data if n <= SCORE_SAMPLE else _scoring_sample(data, n)
+    m = len(scored[0])
     best, best_score, needed, trial = None, math.inf, float(max_trials), 0
     while trial < min(needed, max_trials):
         trial += 1
@@ -177,12 +188,26 @@ def ransac(model: Model, data: tuple, threshold: float, rng: np.random.Generator
         except DegenerateDataError:
             continue
         with np.errstate(all="ignore"):
-            s = squared_errors(model, params, data)
+            s = squared_errors(model, params, scored)
         s = np.where(np.isfinite(s), s, np.inf)
         score = float(np.sum(np.minimum(s, t2)))
         if score < best_score:
             best, best_score = (params, s <= t2), score
-            needed = trials_needed(np.count_nonzero(best[1]) / n, k, confidence)
+            needed = trials_needed(np.count_nonzero(best[1]) / m, k, confidence)
     if best is None:
         raise DegenerateDataError(f"RANSAC: none of {trial} minimal sets of {k} points gave a model")
-    return Consensus(best[0], best[1], trial, trial >= needed)
+    inlier = best[1]
+    if scored is not data:  # verify the best hypothesis on every point
+        with np.errstate(all="ignore"):
+            inlier = squared_errors(model, best[0], data) <= t2
+    return Consensus(best[0], inlier, trial, trial >= needed)
+
+
+SCORE_SAMPLE = 20000  # RANSAC scores its hypotheses on this many points, then verifies
+
+
+def _scoring_sample(data: tuple, n: int) -> tuple:
+    """SCORE_SAMPLE points drawn at random by a generator of their own (seeded by n),
+    so that the minimal sets are drawn as they would be without the sample."""
+    pick = np.sort(np.random.default_rng(n).choice(n, SCORE_SAMPLE, replace=False))
+    return tuple(np.ascontiguousarray(a[pick]) for a in data)

@@ -10,22 +10,41 @@ from typing import Any
 from ..errors import OutputError
 
 
-def write_atomic(path: str, text: str | bytes) -> None:
-    """Write `text` (str as UTF-8, or bytes) to `path` through a temporary file in the same
-    folder and a rename: readers see the old file or the new one, never a part; on
-    failure the old file stays.  A symlink is followed (the link stays); a stream or
-    device is written in place."""
-    binary = isinstance(text, bytes)
+def _write(fh, text) -> None:
+    """A str or bytes, an iterable of str pieces (written as they come), or a Binary."""
+    if isinstance(text, (str, bytes)):
+        fh.write(text)
+        return
+    if isinstance(text, Binary):
+        text.write(fh)
+        return
+    for piece in text:
+        fh.write(piece)
+
+
+class Binary:
+    """Content written by a function of the open binary file (e.g. a Parquet writer)."""
+
+    def __init__(self, write):
+        self.write = write
+
+
+def write_atomic(path: str, text) -> None:
+    """Write `text` (str as UTF-8, bytes, or an iterable of str pieces) to `path` through
+    a temporary file in the same folder and a rename: readers see the old file or the
+    new one, never a part; on failure the old file stays.  A symlink is followed (the
+    link stays); a stream or device is written in place."""
+    binary = isinstance(text, (bytes, Binary))
     if _in_place(path):
         with open(path, "ab" if binary else "a", **_text_args(binary)) as fh:
-            fh.write(text)
+            _write(fh, text)
         return
     path = os.path.realpath(path)
     folder = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix=".fitcli-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb" if binary else "w", **_text_args(binary)) as fh:
-            fh.write(text)
+            _write(fh, text)
             fh.flush()
             os.fsync(fh.fileno())
         if os.path.exists(path):

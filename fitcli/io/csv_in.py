@@ -177,7 +177,7 @@ def _largest(values: np.ndarray) -> np.ndarray:
 
 
 def _check_magnitude(table: Table, labels: Sequence[str] = (),
-                     largest: np.ndarray | None = None) -> None:
+                     largest: np.ndarray | None = None, tiny: bool = True) -> None:
     """Refuse columns whose powers leave float64: the fits, their normalisations and
     standard errors take up to fourth powers of coordinates, so a column's values must
     stay below MAX_MAGNITUDE (1e75), and its largest must not be a nonzero below 1e-75.
@@ -199,9 +199,9 @@ def _check_magnitude(table: Table, labels: Sequence[str] = (),
             f"is too large to fit (powers of values beyond {MAX_MAGNITUDE:.0e} overflow double "
             "precision); rescale the column"
         )
-    tiny = [j for j in checked if 0 < largest[j] < 1.0 / MAX_MAGNITUDE]
-    if tiny:
-        col = tiny[0]
+    small = [j for j in checked if 0 < largest[j] < 1.0 / MAX_MAGNITUDE] if tiny else []
+    if small:  # a part of a file (io.csv_chunks) leaves this to the whole
+        col = small[0]
         raise DataError(
             f"{table.source}, column '{table.names[col]}': every value is below "
             f"{1.0 / MAX_MAGNITUDE:.0e} in size (the largest is {largest[col]:.6g}), where powers "

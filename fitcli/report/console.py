@@ -229,10 +229,15 @@ def said(message: str) -> str:
     return one_line(speak(message))
 
 
-def write_text(text: str) -> None:
-    """Data on stdout (CSV, a model file), as it is."""
-    sys.stdout.write(text)
+def write_text(text) -> None:
+    """Data on stdout (CSV, a model file), as it is: a str, or an io.atomic.Binary."""
+    if isinstance(text, str):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     sys.stdout.flush()
+    text.write(sys.stdout.buffer)
+    sys.stdout.buffer.flush()
 
 
 def output(path: str, content: str | bytes, option: str) -> None:

@@ -35,6 +35,7 @@ KEYS = {
     "loss_function": "linear-tanh: the loss",
     "form": "linear-tanh: the form of z",
     "accuracy": "linear-tanh: the share of points classified right",
+    "engine": "--engine stream or dask: where the passes ran, how many, over how many partitions",
     "start_passes": "linear-tanh: passes over the data by the start",
     "rmse": "the RMS error: of the residuals least squares minimised, or of the point errors",
     "distortion": "project3d's parametric camera: the distortion coefficients it frees",
@@ -75,7 +76,8 @@ def document(report) -> dict[str, Any]:
         if s.key in FRONT:
             doc[s.key] = _angles(s.content) if s.key == "camera" else s.content
     if report.behind is not None:
-        doc["behind_camera"] = {"count": len(report.behind), report.rows.kind + "s": report.behind}
+        count = len(report.behind) if report.behind_count is None else report.behind_count
+        doc["behind_camera"] = {"count": count, report.rows.kind + "s": report.behind}
     doc["robust"] = report.robust
     if report.request.residuals:
         doc["residuals_file"] = report.request.residuals

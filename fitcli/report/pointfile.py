@@ -12,7 +12,8 @@ import numpy as np
 
 from ..core.diagnostics import fitted_residuals
 from ..io.atomic import save
-from ..io.csv_out import format_csv
+from ..io.atomic import Binary
+from ..io.csv_out import csv_content, format_blocks
 
 
 def input_lines(table) -> Any:
@@ -55,19 +56,62 @@ def write_residuals(path: str, report, data) -> None:
     every point when no threshold was given).  A loss that is a likelihood (linear-tanh's
     cross-entropy) has no noise scale: no standardized column.  `report`: the fit's
     report.Report."""
-    model, columns, inlier = report.model, report.columns, report.inlier
-    sigma, rows = report.diagnostics.figures["sigma"], report.rows
-    r = fitted_residuals(model, report.result.params, data)
-    n, standardized = len(r), None
+    rows = report.rows
+    r = fitted_residuals(report.model, report.result.params, data)
+    numbers = np.arange(1, len(r) + 1) if rows.numbers is None else rows.numbers
+    names, values = point_rows(report, report.columns, r, numbers, report.inlier)
+    save(path, csv_content(names, values), "`residuals`")
+
+
+def point_rows(report, columns: dict, r: np.ndarray, numbers, inlier):
+    """(names, values (m, j)) of the residuals file's rows for m points: their line or
+    row numbers, the model's point columns, standardized, inlier."""
+    sigma, n, standardized = report.diagnostics.figures["sigma"], len(r), None
     if sigma is not None:
         with np.errstate(divide="ignore", invalid="ignore"):  # sigma 0: exact data
             standardized = (r[:, 0] if r.shape[1] == 1 else np.sqrt(np.sum(r**2, axis=1))) / sigma
-    numbers = np.arange(1, n + 1) if rows.numbers is None else rows.numbers
-    table = {rows.kind: numbers}
+    table = {report.rows.kind: numbers}
     for name, values in columns.items():
         table[name] = values
         if name in ("error", "residual") and standardized is not None and "standardized" not in table:
             table["standardized"] = standardized
     table["inlier"] = np.ones(n) if inlier is None else inlier.astype(float)
-    values = np.column_stack([np.asarray(v, float) for v in table.values()])
-    save(path, format_csv(list(table), values), "`residuals`")
+    values = np.empty((n, len(table)))
+    for j, v in enumerate(table.values()):
+        values[:, j] = v
+    return list(table), values
+
+
+def write_engine_residuals(path: str, report, points, req, offsets) -> None:
+    """The residuals file of an engine fit, written partition by partition as the
+    file is read again (memory flat in the number of points).  `req`: the report
+    pass's engines.report.Request; `offsets`: each partition's first row index."""
+    from ..core.engines.report import chunk_residuals
+
+    model, result = report.model, report.result
+    shift, scale = req.raw_map
+
+    def pieces(fh):
+        header = True
+        for part, first in zip(points.partitions, offsets):
+            values = part.load().values
+            if not values.shape[1]:
+                continue
+            data = model.chunk_data((values - shift[:, None]) * scale[:, None])
+            with np.errstate(all="ignore"):
+                columns = model.point_table(result.params, data, **result.extra)
+                r = chunk_residuals(model, req.q0, req.frame0_map, req.cost_scale, values)
+            numbers = part.lines() if points.kind == "line" else first + 1 + np.arange(len(r))
+            inlier = None
+            if req.threshold2 is not None:
+                inlier = np.einsum("ij,ij->i", r, r) <= req.threshold2
+            names, rows = point_rows(report, columns, r, numbers, inlier)
+            blocks = format_blocks(names, rows)
+            head = next(blocks)
+            if header:
+                fh.write(head)
+                header = False
+            for piece in blocks:
+                fh.write(piece)
+
+    save(path, Binary(pieces), "`residuals`")

@@ -99,6 +99,7 @@ class Report:
     gates: tuple[Gate, ...]
     warnings: tuple[str, ...]
     columns: dict | None = field(default=None, repr=False, compare=False)  # per-point
+    behind_count: int | None = None  # an engine's count, when it names only the first rows
 
     @property
     def verdict(self) -> Verdict:
@@ -159,16 +160,60 @@ def build_report(model: Model, table, data, fitted, request: ReportRequest) -> R
     if not fitted.info.get("confident", True):
         warnings.append(f"RANSAC stopped at its limit of {fitted.info['trials']} draws before "
                         "it was confident of one all-inlier sample: check `threshold`")
-    gates = _gates(request, d.figures, fitted, result)
+    robust = _robust(fitted, rows)
+    gates = _gates(request, d.figures, robust, result)
     warnings += [f"quality gate failed: {g.text}" for g in gates if not g.passed]
-    return Report(table.source, model, result, request, fitted.inlier, _robust(fitted, rows), d,
+    return Report(table.source, model, result, request, fitted.inlier, robust, d,
                   sections, behind, rows, gates, tuple(warnings), columns)
+
+
+class NamedRows:
+    """How an engine's report names rows: "line" (CSV) or "row" (Parquet), the numbers
+    found by the engine's passes."""
+
+    def __init__(self, kind: str):
+        self.kind, self.numbers = kind, None
+
+
+def build_engine_report(model: Model, source: str, kind: str, result: FitResult, summary,
+                        info: dict, request: ReportRequest, numbers) -> Report:
+    """The report of an engine fit (core.engines): `summary` is its EngineReport,
+    `info` the robust method's, `numbers(index)` the line or row of global row indices.
+    What the memory engine's report computes per point comes from the summary's sums."""
+    d, warnings = summary.figures, []
+    derived = d.pop("sections")
+    for s in derived:
+        d.pop(s.key)
+    stats = Statistics(d, d.pop("factor"), d.pop("covariance"), d.pop("standard_errors", None),
+                       d.pop("correlation", None))
+    if stats.standard_errors is None:
+        warnings.append("standard errors are not determined: the Jacobian is singular at this fit")
+    test = d.get("noise_test")
+    if test and test["verdict_code"] != "ok":
+        warnings.append(test["verdict"])
+    for s in derived:
+        warnings += s.warnings
+    behind = None if summary.behind is None else numbers(summary.behind)
+    if behind:
+        from .tables import listing
+
+        warnings.append(f"{summary.behind_count} points are behind the fitted camera (depth <= 0), "
+                        f"where no real camera sees them: {kind}s {listing(behind)}; "
+                        "check the correspondences")
+    robust = dict(info)
+    if summary.n_inliers is not None:
+        robust.update({"n_inliers": summary.n_inliers, "n_points": result.n_points,
+                       f"outlier_{kind}s": numbers(summary.outliers)})
+    gates = _gates(request, d, robust, result)
+    warnings += [f"quality gate failed: {g.text}" for g in gates if not g.passed]
+    return Report(source, model, result, request, None, robust, stats, tuple(derived), behind,
+                  NamedRows(kind), gates, tuple(warnings), None, summary.behind_count)
 
 
 def _statistics(model, result, data, sigma, inlier) -> tuple[Statistics, tuple[Section, ...]]:
     """core.diagnostics.diagnose, in the fit's own frame when it ran on these points."""
     frame = result.frame
-    own = frame is not None and len(frame.data[0]) == len(data[0])
+    own = frame is not None and frame.n == len(data[0])
     d = diagnose(model, result.params, data, sigma=sigma, inlier=inlier,
                  frame=frame if own else None)
     sections = d.pop("sections")
@@ -214,14 +259,14 @@ def loss_label(model: Model, method: str) -> str:
     return LOSS_LABELS[method] + ", input's units"
 
 
-def _gates(request: ReportRequest, figures: dict, fitted, result: FitResult) -> tuple[Gate, ...]:
+def _gates(request: ReportRequest, figures: dict, robust: dict, result: FitResult) -> tuple[Gate, ...]:
     gates = []
     if request.max_rms is not None:
         rms = figures["rms"]
         gates.append(Gate("max-rms", request.max_rms, rms, bool(rms <= request.max_rms),  # NaN
                           f"RMS point error {rms:.6g} > `max_rms` {request.max_rms:g}"))
     if request.min_inliers is not None:
-        fraction = fitted.info["n_inliers"] / len(fitted.inlier)
+        fraction = robust["n_inliers"] / robust["n_points"]
         gates.append(Gate("min-inliers", request.min_inliers, fraction,
                           fraction >= request.min_inliers,
                           f"inlier fraction {fraction:.4g} < `min_inliers` {request.min_inliers:g}"))

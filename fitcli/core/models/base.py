@@ -55,6 +55,30 @@ class OptionError(ValueError):
     """A model option (e.g. read from a model file) that the model cannot take."""
 
 
+class LazyData:
+    """A frame's internal data made only when something reads it (a tuple's protocol):
+    a kernel that normalises its blocks as it reads them (Model.kernel_for) needs no
+    normalised copy of the points."""
+
+    def __init__(self, make: Callable[[], tuple], n: int):
+        self._make, self._data, self.n = make, None, n
+
+    @property
+    def data(self) -> tuple:
+        if self._data is None:
+            self._data = self._make()
+        return self._data
+
+    def __iter__(self):
+        return iter(self.data)
+
+    def __getitem__(self, i):
+        return self.data[i]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
 @dataclass(frozen=True)
 class Frame:
     """The data as the optimiser sees it, and the way back to the input's units.
@@ -70,6 +94,23 @@ class Frame:
     cost_scale: float = 1.0
     notes: dict[str, Any] = field(default_factory=dict)
     normalized: bool = True
+    # the engines' form (Model.frame_of): column j of a chunk of points in the input's
+    # units maps to (value - shift[j]) * scale[j]; `data` is then None
+    chunk_map: tuple[np.ndarray, np.ndarray] | None = None
+
+    raw: tuple[np.ndarray, ...] | None = None  # the points in the input's units
+
+    @property
+    def n(self) -> int:
+        """The number of points (without making lazy data)."""
+        return self.data.n if isinstance(self.data, LazyData) else len(self.data[0])
+
+    def apply(self, values: np.ndarray) -> np.ndarray:
+        """The internal values (k, m) of points (k, m) in the input's units."""
+        shift, scale = self.chunk_map
+        out = values - shift[:, None]
+        out *= scale[:, None]
+        return out
 
     @cached_property
     def _map(self) -> tuple[np.ndarray, np.ndarray]:
@@ -84,10 +125,11 @@ class Frame:
         return self._map[1]
 
 
-def identity_frame(data: tuple[np.ndarray, ...], p: int, **notes: Any) -> Frame:
-    """The frame of a fit in the input's own units."""
+def identity_frame(data: tuple[np.ndarray, ...] | None, p: int, k: int = 0, **notes: Any) -> Frame:
+    """The frame of a fit in the input's own units (k > 0: for chunks of k columns)."""
+    chunk_map = (np.zeros(k), np.ones(k)) if k else None
     return Frame(data, lambda q: q, lambda: (np.eye(p), np.zeros(p)), notes=notes,
-                 normalized=False)
+                 normalized=False, chunk_map=chunk_map)
 
 
 @dataclass(frozen=True)
@@ -143,6 +185,11 @@ class Model:
 
     def kernel(self, *data: np.ndarray) -> Kernel:
         raise NotImplementedError
+
+    def kernel_for(self, frame: Frame) -> Kernel:
+        """The kernel on the frame's internal data (a model may read frame.raw and
+        normalise block by block instead, holding the points once)."""
+        return self.kernel(*frame.data)
 
     def frame(self, data: tuple[np.ndarray, ...], normalize: bool, **options: Any) -> Frame:
         raise NotImplementedError
@@ -256,6 +303,48 @@ class Model:
         """Sample points from a known model of this kind: a core.synth.Synthetic."""
         raise NotImplementedError
 
+    # -- the engines' hooks (core.engines): the same steps as reductions over chunks ----
+    # A model without point_groups fits on the memory engine only.
+    point_groups: ClassVar[tuple] = ()  # normalize.PointGroup: the columns normalised together
+
+    def chunk_data(self, values: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The model's data tuple of a chunk of points, values (k, m) column-major
+        (views where the layout allows: the kernel reads the rows in place)."""
+        return self.split(values.T)[0]
+
+    def check_stats(self, stats) -> None:
+        """check() from an engines.stats.PointStats (counts, ranks from the scatters)."""
+        if stats.n < self.min_points:
+            raise DegenerateDataError(
+                f"{self.name} needs at least {self.min_points} points "
+                f"({self.min_points_why}); got {stats.n}"
+            )
+
+    def frame_of(self, stats, normalize: bool, **options: Any) -> Frame:
+        """frame() from the statistics: a Frame with `chunk_map` and no data."""
+        raise NotImplementedError
+
+    def start_sample(self, init: str) -> int:
+        """Points the start `init` needs as a sample in memory (0: none)."""
+        return 0
+
+    def votes(self, params: np.ndarray, data: tuple) -> int:
+        """Points (of `data`) that keep the sign of `params` in canonical(); the
+        engines add them up over the chunks."""
+        return len(data[0])
+
+    def canonical_of(self, params: np.ndarray, votes: int, n: int) -> np.ndarray:
+        """canonical() from the votes of all n points."""
+        return self.canonical(params, None)
+
+    def figure_sums(self, params: np.ndarray, data: tuple) -> np.ndarray:
+        """figures() as sums over the points (internal params and data)."""
+        return np.zeros(0)
+
+    def figures_of(self, total: np.ndarray, n: int, cost: float) -> dict[str, Any]:
+        """figures() from the summed figure_sums."""
+        return self.figures(None, None, cost)
+
 
 @dataclass(frozen=True)
 class PointContext:
@@ -269,6 +358,6 @@ class PointContext:
     counted: np.ndarray | None = None
 
 
-__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "Model", "ModelCard",
+__all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "LazyData", "Model", "ModelCard",
            "ModelOption", "OptionError", "PointContext", "Section", "SynthSetting",
            "dlt_solution", "identity_frame", "unit"]

@@ -14,7 +14,8 @@ import numpy as np
 
 from ... import camera
 from ...manifold import Sphere, unit
-from ...normalize import DegenerateDataError, planar_rank, similarity
+from ...normalize import DegenerateDataError, PointGroup, planar_rank, similarity
+from ...objective import blocks
 from ...samples import Synthetic, pick_outliers
 from ..base import Frame, Model, identity_frame
 from . import CARD
@@ -61,6 +62,27 @@ def homography_dlt(x, y, u, v) -> np.ndarray:
     return frame.to_original(dlt(MODEL.kernel(*frame.data))).reshape(3, 3)
 
 
+def _frame(T1, T2, data, chunk_map=None) -> Frame:
+    """The frame of plane normalisation T1 (3, 3) and image normalisation T2 (3, 3)."""
+    T2_inv = np.linalg.inv(T2)
+
+    def to_original(q):
+        return (T2_inv @ q.reshape(3, 3) @ T1).ravel()
+
+    return Frame(data, to_original, lambda: (np.kron(T2_inv, T1.T), np.zeros(9)),
+                 cost_scale=1.0 / T2[0, 0] ** 2, chunk_map=chunk_map)
+
+
+def _check_ranks(rank: int, image_rank: int) -> None:
+    """Raise if the plane points are on one line or the image points are one point."""
+    if rank < 2:
+        shape = "are all the same point" if rank == 0 else "lie on one line"
+        raise DegenerateDataError(f"the plane points (x, y) {shape}: the homography is "
+                                  "not unique for them")
+    if image_rank == 0:
+        raise DegenerateDataError("the image points are all the same point")
+
+
 class Homography(Model):
     card = CARD
     param_names = PARAM_NAMES
@@ -90,23 +112,39 @@ class Homography(Model):
             return identity_frame(data, 9)
         T1, xyn = similarity(xy, "plane points (x, y)")
         T2, uvn = similarity(uv, "image points")
-        T2_inv = np.linalg.inv(T2)
-
-        def to_original(q):
-            return (T2_inv @ q.reshape(3, 3) @ T1).ravel()
-
-        return Frame((xyn, uvn), to_original, lambda: (np.kron(T2_inv, T1.T), np.zeros(9)),
-                     cost_scale=1.0 / T2[0, 0] ** 2)
+        return _frame(T1, T2, (xyn, uvn))
 
     def check(self, data):
         super().check(data)
-        rank = planar_rank(data[0][:, 0], data[0][:, 1])
-        if rank < 2:
-            shape = "are all the same point" if rank == 0 else "lie on one line"
-            raise DegenerateDataError(f"the plane points (x, y) {shape}: the homography is "
-                                      "not unique for them")
-        if planar_rank(data[1][:, 0], data[1][:, 1]) == 0:
-            raise DegenerateDataError("the image points are all the same point")
+        _check_ranks(planar_rank(data[0][:, 0], data[0][:, 1]),
+                     planar_rank(data[1][:, 0], data[1][:, 1]))
+
+    # -- the engines' hooks ----------------------------------------------------------
+    point_groups = (PointGroup("plane points (x, y)", (0, 1), "distance"),
+                    PointGroup("image points", (2, 3), "distance"))
+
+    def chunk_data(self, values):
+        return values[0:2].T, values[2:4].T  # views: the kernel reads the rows in place
+
+    def check_stats(self, stats):
+        super().check_stats(stats)
+        _check_ranks(stats.rank(0), stats.rank(1))
+
+    def frame_of(self, stats, normalize, **options):
+        if not normalize:
+            return identity_frame(None, 9, 4)
+        T1, T2 = stats.similarity(0), stats.similarity(1)
+        shift = np.concatenate([stats.centroid(0), stats.centroid(1)])
+        return _frame(T1, T2, None, (shift, np.array([T1[0, 0]] * 2 + [T2[0, 0]] * 2)))
+
+    def votes(self, params, data):
+        H = unit(params).reshape(3, 3)
+        return sum(int(np.count_nonzero(denominators(H, data[0][s:e]) > 0))
+                   for s, e in blocks(len(data[0])))
+
+    def canonical_of(self, params, votes, n):
+        H = unit(params)
+        return -H if votes * 2 < n else H
 
     def start(self, kernel, data, init, rng):
         if init == "identity":

@@ -19,7 +19,7 @@ from functools import partial
 import numpy as np
 
 from ...manifold import Euclidean
-from ...normalize import DegenerateDataError
+from ...normalize import DegenerateDataError, PointGroup
 from ...samples import Synthetic, pick_outliers
 from ..base import Frame, Model, OptionError, Section
 from . import CARD, OPTIONS, classification
@@ -144,6 +144,9 @@ class LinearTanh(Model):
         """(sx, s): x's spread and the scale of z (see frame()); raises for a constant."""
         sx = float(x.std())
         s = float(y.std()) if self.standardized or self.form == "general" else 1.0
+        return self._checked_scales(sx, s)
+
+    def _checked_scales(self, sx: float, s: float) -> tuple[float, float]:
         if not sx > 0 or not s > 0:
             raise DegenerateDataError(_constant_message(sx, s, self.form))
         return sx, s
@@ -179,21 +182,31 @@ class LinearTanh(Model):
         (standardised) or 1 (the tutorial's z); only s changes the loss, the rest is
         reparametrisation.  General form: s = std(y), an exact reparametrisation."""
         x, y, l = data
-        general = self.form == "general"
         mx, my = float(x.mean()), float(y.mean())
         sx, s = self._scales(x, y)
+        return self._frame(mx, sx, my, s, normalize, data)
+
+    def _frame(self, mx, sx, my, s, normalize, data, labels=(0.0, 1.0)) -> Frame:
+        """The frame of means mx, my and scales sx, s; with data None, a chunk_map
+        (the label column mapped by labels = (shift, scale) so that +1 is positive)."""
+        general = self.form == "general"
         if not normalize:
             mx, sx, my, s = 0.0, 1.0, 0.0, 1.0 if general else s
         notes = {"z_scale": 1.0 if general else s, "standardized": self.standardized,
                  "activation": self.activation, "loss_function": self.loss_function, "form": self.form}
-        data_int = ((x - mx) / sx, (y - my) / s, l)
+        if data is None:
+            data_int = None
+            chunk_map = (np.array([mx, my, labels[0]]), np.array([1.0 / sx, 1.0 / s, labels[1]]))
+        else:
+            x, y, l = data
+            data_int, chunk_map = ((x - mx) / sx, (y - my) / s, l), None
         if general:
             def affine():
                 return (np.array([[1.0 / sx, 0.0, 0.0], [0.0, 1.0 / s, 0.0],
                                   [-mx / sx, -my / s, 1.0]]), np.zeros(3))
 
             return Frame(data_int, partial(_general_to_original, mx, sx, my, s), affine,
-                         notes=notes, normalized=normalize)
+                         notes=notes, normalized=normalize, chunk_map=chunk_map)
 
         def to_original(p):
             k, b = p
@@ -202,7 +215,49 @@ class LinearTanh(Model):
         def affine():
             return np.array([[s / sx, 0.0], [-s * mx / sx, s]]), np.array([0.0, my])
 
-        return Frame(data_int, to_original, affine, notes=notes, normalized=normalize)
+        return Frame(data_int, to_original, affine, notes=notes, normalized=normalize,
+                     chunk_map=chunk_map)
+
+    # -- the engines' hooks ----------------------------------------------------------
+    point_groups = (PointGroup("x values", (0,), "rms"), PointGroup("y values", (1,), "rms"),
+                    PointGroup("labels", (2,), "labels"))
+
+    def chunk_data(self, values):
+        """x, y and the labels as +1/-1 (the frame maps the positive class above 0)."""
+        return values[0], values[1], np.where(values[2] > 0, 1.0, -1.0)
+
+    def check_stats(self, stats):
+        super().check_stats(stats)
+        low, high, (at_low, at_high) = stats.low[2], stats.high[2], stats.label_counts[2]
+        if at_low + at_high < stats.n:
+            raise ValueError("linear-tanh separates two classes; the labels take more than "
+                             f"two values (between {low:g} and {high:g})")
+        if low == high:
+            raise DegenerateDataError(
+                f"only one class is present (every label is {low:g}): no line separates it")
+
+    def frame_of(self, stats, normalize, **options):
+        low, high = float(stats.low[2]), float(stats.high[2])
+        positive = high if self.positive is None else _label_value(self.positive, low, high)
+        labels = (0.5 * (low + high), 1.0 if positive == high else -1.0)
+        general = self.form == "general"
+        s = stats.spread[1] if self.standardized or general else 1.0
+        sx, s = self._checked_scales(stats.spread[0], s)
+        return self._frame(float(stats.mean[0]), sx, float(stats.mean[1]), s, normalize,
+                           None, labels)
+
+    def start_sample(self, init):
+        from .start import SAMPLE
+
+        return SAMPLE if init == "auto" else 0
+
+    def figure_sums(self, params, data):
+        x, y, l = data
+        return np.array([np.count_nonzero(np.where(self.scores(params, x, y) >= 0, 1.0, -1.0) == l)],
+                        dtype=float)
+
+    def figures_of(self, total, n, cost):
+        return {"accuracy": float(total[0]) / n}
 
     def start(self, kernel, data, init, rng):
         if init == "zero":
@@ -321,6 +376,17 @@ def z_units(model, sy: float, spread: float) -> str:
         text += (f"; |z| stays below about {spread:.3g}, where {model.activation} is nearly "
                  "linear (`standardize=True` avoids this)")
     return text
+
+
+def _label_value(positive: str, low: float, high: float) -> float:
+    """The label value `positive` names, one of the two classes low and high."""
+    try:
+        value = float(positive)
+    except ValueError:
+        value = None
+    if value not in (low, high):
+        raise ValueError(f"`positive={positive}` is not one of the labels ({low:g}, {high:g})")
+    return value
 
 
 def _general_to_original(mx, sx, my, sy, w):

@@ -101,8 +101,9 @@ def polish(kernel, params, max_iter: int = 40):
 
 
 def multistart(model, kernel, data, rng, keep: int = KEEP) -> np.ndarray:
-    """The start of the fit for `model` (a LinearTanh variant) on its internal data."""
-    sub, sampled = subsample(data, rng)
+    """The start of the fit for `model` (a LinearTanh variant) on its internal data (or,
+    with fewer points than the kernel's, on a sample of them drawn as subsample() does)."""
+    sub, sampled = (data, True) if len(data[0]) < kernel.n else subsample(data, rng)
     general, convex = model.form == "general", model.loss_function == "cross-entropy"
     grid = 0 if convex else GRID  # any start reaches a convex loss's minimum: least squares
     C, group = (general_candidates if general else tutorial_candidates)(*sub, grid=grid)

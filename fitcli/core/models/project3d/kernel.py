@@ -48,7 +48,10 @@ class Project3dKernel(Kernel):
     the start.  SS is the sum of squared residuals.
     """
 
-    def __init__(self, X: np.ndarray, uv: np.ndarray):
+    def __init__(self, X: np.ndarray, uv: np.ndarray, chunk_map=None):
+        """chunk_map (shift (5,), scale (5,)): the points are in the input's units and
+        each block is normalised as (value - shift) * scale when it is read (the same
+        numbers as normalising all of them first, without a copy of them)."""
         super().__init__(len(X))
         self.P = np.ascontiguousarray(X.T)  # (3, n): a view when X is column-major
         self.u = np.ascontiguousarray(uv[:, 0])
@@ -60,6 +63,25 @@ class Project3dKernel(Kernel):
         self._N = np.empty((3, m))
         self._W = np.empty((7, m))
         self._t = np.empty((2, m))
+        self._map = chunk_map
+        if chunk_map is not None:
+            shift, scale = chunk_map
+            self._shift, self._scale = shift[:3, None], scale[0]
+            self._uv_shift, self._uv_scale = shift[3:5], scale[3]
+            self._uv = np.empty((2, m))
+            self._uv_held = (0, 0)
+
+    def _targets(self, s, e):
+        """u, v of the block (normalised in a buffer when the kernel normalises)."""
+        if self._map is None:
+            return self.u[s:e], self.v[s:e]
+        uv = self._uv[:, : e - s]
+        if self._uv_held != (s, e):
+            np.subtract(self.u[s:e], self._uv_shift[0], out=uv[0])
+            np.subtract(self.v[s:e], self._uv_shift[1], out=uv[1])
+            uv *= self._uv_scale
+            self._uv_held = (s, e)
+        return uv[0], uv[1]
 
     def _design(self, s, e, rows=4):
         """The block's D rows 0..rows-1 (rows is 4 or 10), in the buffer; kept from the
@@ -67,7 +89,11 @@ class Project3dKernel(Kernel):
         D = self._D[:, : e - s]
         if self._held[:2] == (s, e) and self._held[2] >= rows:
             return D[:rows]
-        D[0:3] = self.P[:, s:e]
+        if self._map is None:
+            D[0:3] = self.P[:, s:e]
+        else:
+            np.subtract(self.P[:, s:e], self._shift, out=D[0:3])
+            D[0:3] *= self._scale
         if rows > 4:
             np.multiply(D[0], D[0:3], out=D[4:7])
             np.multiply(D[1], D[1:3], out=D[7:9])
@@ -85,8 +111,9 @@ class Project3dKernel(Kernel):
         N[0] *= inv
         N[1] *= inv
         ru, rv = W[0], W[1]
-        np.subtract(N[0], self.u[s:e], out=ru)
-        np.subtract(N[1], self.v[s:e], out=rv)
+        u, v = self._targets(s, e)
+        np.subtract(N[0], u, out=ru)
+        np.subtract(N[1], v, out=rv)
         return N[0], N[1], inv, ru, rv
 
     def _gradient_weights(self, uh, vh, inv, ru, rv, tmp):
@@ -148,7 +175,7 @@ class Project3dKernel(Kernel):
         for s, e in self.chunks():
             D = self._design(s, e, 10)
             w = W[:, : e - s]
-            u, v = self.u[s:e], self.v[s:e]
+            u, v = self._targets(s, e)
             w[0] = 1.0
             w[1], w[2] = u, v
             np.multiply(u, u, out=w[3])

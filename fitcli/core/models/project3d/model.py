@@ -15,9 +15,11 @@ import numpy as np
 
 from ... import camera
 from ...manifold import Sphere, unit
-from ...normalize import DegenerateDataError, moment_rank, planar_rank, similarity
+from ...objective import CHUNK, blocks
+from ...normalize import (DegenerateDataError, PointGroup, moment_rank, planar_rank, similarity,
+                          similarity_transform)
 from ...samples import Synthetic, pick_outliers
-from ..base import Frame, Model, Section, identity_frame
+from ..base import Frame, LazyData, Model, Section, identity_frame
 from . import CARD
 from .kernel import Project3dKernel, dlt  # noqa: F401  (Project3dKernel: public here)
 
@@ -29,11 +31,18 @@ def to_homogeneous(X: np.ndarray) -> np.ndarray:
 
 def project_points(M: np.ndarray, X: np.ndarray) -> np.ndarray:
     """u_hat, v_hat (n, 2) of world points X (n, 3) under M (3, 4): a view into one
-    (n, 3) array, worked in place (fresh memory is slow to touch at a million points)."""
-    N = X @ M[:, :3].T
-    N += M[:, 3]
-    N[:, :2] /= N[:, 2:3]
-    return N[:, :2]
+    (n, 3) array, worked in place (fresh memory is slow to touch at a million points);
+    beyond CHUNK points, block by block (the same numbers: a product over all the points
+    at once runs BLAS threads on a column-major X, several times slower)."""
+    if len(X) <= CHUNK:
+        N = X @ M[:, :3].T
+        N += M[:, 3]
+        N[:, :2] /= N[:, 2:3]
+        return N[:, :2]
+    out = np.empty((len(X), 2))
+    for s, e in blocks(len(X)):
+        out[s:e] = project_points(M, X[s:e])
+    return out
 
 
 def depths(M: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -58,6 +67,32 @@ def jacobian(params: np.ndarray, X: np.ndarray, uv: np.ndarray) -> np.ndarray:
     J[:, 0, 8:12] = -(N[:, 0:1] / N[:, 2:3]) * Pz
     J[:, 1, 8:12] = -(N[:, 1:2] / N[:, 2:3]) * Pz
     return J.reshape(-1, 12)
+
+
+def _frame(T, U, data, chunk_map=None, raw=None) -> Frame:
+    """The frame of image normalisation T (3, 3) and world normalisation U (4, 4)."""
+    T_inv = np.diag([1.0 / T[0, 0], 1.0 / T[0, 0], 1.0])  # T's inverse: scale, then shift
+    T_inv[:2, 2] = -T[:2, 2] / T[0, 0]
+
+    def to_original(p):
+        return (T_inv @ p.reshape(3, 4) @ U).ravel()
+
+    return Frame(data, to_original, lambda: (np.kron(T_inv, U.T), np.zeros(12)),
+                 cost_scale=1.0 / T[0, 0] ** 2, chunk_map=chunk_map, raw=raw)
+
+
+def _check_ranks(rank: int, image_rank: int) -> None:
+    """Raise if the world points do not span 3D or the image points are one point."""
+    if rank < 3:
+        shape = {0: "are all the same point", 1: "lie on one line", 2: "lie on one plane"}
+        hint = (" (fit the plane's homography instead: fitcli homography, columns x, y, u, v "
+                "in the plane's own coordinates)")
+        raise DegenerateDataError(
+            f"the world points {shape[rank]}: a 3x4 projection is not unique for them"
+            + (hint if rank == 2 else "; they must span 3D space")
+        )
+    if image_rank == 0:
+        raise DegenerateDataError("the image points are all the same point")
 
 
 class Project3d(Model):
@@ -92,30 +127,55 @@ class Project3d(Model):
         X, uv = data
         if not normalize:
             return identity_frame(data, 12)
-        T, uvn = similarity(uv, "image points")
-        U, Xn = similarity(X, "world points")
-        T_inv = np.diag([1.0 / T[0, 0], 1.0 / T[0, 0], 1.0])  # T's inverse: scale, then shift
-        T_inv[:2, 2] = -T[:2, 2] / T[0, 0]
+        T, cuv = similarity_transform(uv, "image points")
+        U, cX = similarity_transform(X, "world points")
 
-        def to_original(p):
-            return (T_inv @ p.reshape(3, 4) @ U).ravel()
+        def normalised():  # what similarity() returns: the same numbers
+            return similarity(X, "world points")[1], similarity(uv, "image points")[1]
 
-        return Frame((Xn, uvn), to_original, lambda: (np.kron(T_inv, U.T), np.zeros(12)),
-                     cost_scale=1.0 / T[0, 0] ** 2)
+        chunk_map = (np.concatenate([cX, cuv]), np.array([U[0, 0]] * 3 + [T[0, 0]] * 2))
+        return _frame(T, U, LazyData(normalised, len(X)), chunk_map, data)
+
+    def kernel_for(self, frame):
+        """On the points as read: each block normalised in the kernel's buffer (a
+        variant with a kernel of its own gets that kernel on the normalised data)."""
+        own = type(self).kernel is not Project3d.kernel
+        if frame.raw is None or not frame.normalized or own:
+            return self.kernel(*frame.data)
+        return Project3dKernel(*frame.raw, frame.chunk_map)
 
     def check(self, data):
         super().check(data)
-        rank = moment_rank(data[0])
-        if rank < 3:
-            shape = {0: "are all the same point", 1: "lie on one line", 2: "lie on one plane"}
-            hint = (" (fit the plane's homography instead: fitcli homography, columns x, y, u, v "
-                    "in the plane's own coordinates)")
-            raise DegenerateDataError(
-                f"the world points {shape[rank]}: a 3x4 projection is not unique for them"
-                + (hint if rank == 2 else "; they must span 3D space")
-            )
-        if planar_rank(data[1][:, 0], data[1][:, 1]) == 0:
-            raise DegenerateDataError("the image points are all the same point")
+        _check_ranks(moment_rank(data[0]), planar_rank(data[1][:, 0], data[1][:, 1]))
+
+    # -- the engines' hooks ----------------------------------------------------------
+    point_groups = (PointGroup("world points", (0, 1, 2), "distance"),
+                    PointGroup("image points", (3, 4), "distance"))
+
+    def chunk_data(self, values):
+        return values[0:3].T, values[3:5].T  # views: the kernel reads the rows in place
+
+    def check_stats(self, stats):
+        super().check_stats(stats)
+        _check_ranks(stats.rank(0), stats.rank(1))
+
+    def frame_of(self, stats, normalize, **options):
+        if not normalize:
+            return identity_frame(None, 12, 5)
+        T, U = stats.similarity(1), stats.similarity(0)
+        shift = np.concatenate([stats.centroid(0), stats.centroid(1)])
+        scale = np.array([U[0, 0]] * 3 + [T[0, 0]] * 2)
+        return _frame(T, U, None, (shift, scale))
+
+    def votes(self, params, data):
+        M = params.reshape(3, 4)
+        M, X = M / math.hypot(*M[2, :3]), data[0]
+        return sum(int(np.count_nonzero(depths(M, X[s:e]) > 0)) for s, e in blocks(len(X)))
+
+    def canonical_of(self, params, votes, n):
+        M = params.reshape(3, 4)
+        M = M / math.hypot(*M[2, :3])
+        return (-M if votes * 2 < n else M).ravel()
 
     def start(self, kernel, data, init, rng):
         if init == "identity":
@@ -126,11 +186,7 @@ class Project3d(Model):
 
     def canonical(self, params, data):
         """Scale so that |(i, j, k)| = 1 and nz > 0 for most points (nz = depth)."""
-        M = params.reshape(3, 4)
-        M = M / math.hypot(*M[2, :3])
-        if np.count_nonzero(depths(M, data[0]) > 0) * 2 < len(data[0]):
-            M = -M
-        return M.ravel()
+        return self.canonical_of(params, self.votes(params, data), len(data[0]))
 
     def describe(self, params):
         return {

@@ -13,7 +13,7 @@ import numpy as np
 
 from ... import camera
 from ...manifold import Sphere, unit
-from ...normalize import DegenerateDataError, affine_1d, planar_rank, similarity_xy
+from ...normalize import DegenerateDataError, PointGroup, affine_1d, planar_rank, similarity_xy
 from ...objective import CHUNK, COST, GRADIENT, MOMENTS, NORMAL, Kernel
 from ...samples import Synthetic, pick_outliers
 from ..base import Frame, Model, dlt_solution, identity_frame
@@ -165,6 +165,23 @@ class Ratio2dKernel(Kernel):
         return total[0] / n, S[0:2, 0:3].ravel(), _gram(S[2:5].ravel())
 
 
+def _frame(T, T1, data, chunk_map=None) -> Frame:
+    """The frame of point normalisation T (3, 3) and ratio normalisation T1 (2, 2)."""
+    T1_inv = np.array([[1.0 / T1[0, 0], -T1[0, 1] / T1[0, 0]], [0.0, 1.0]])
+
+    def to_original(p):
+        return (T1_inv @ p.reshape(2, 3) @ T).ravel()
+
+    return Frame(data, to_original, lambda: (np.kron(T1_inv, T.T), np.zeros(6)),
+                 cost_scale=T1_inv[0, 0] ** 2, chunk_map=chunk_map)
+
+
+def _check_rank(rank: int) -> None:
+    if rank < 2:
+        shape = "are all the same point" if rank == 0 else "lie on one line"
+        raise DegenerateDataError(f"the points (x, y) {shape}: the map is not unique for them")
+
+
 class Ratio2d(Model):
     card = CARD
     param_names = PARAM_NAMES
@@ -189,22 +206,33 @@ class Ratio2d(Model):
             return identity_frame(data, 6)
         T, xn, yn = similarity_xy(x, y, "points (x, y)")
         T1, ln = affine_1d(l, "ratios")
-        T1_inv = np.array([[1.0 / T1[0, 0], -T1[0, 1] / T1[0, 0]], [0.0, 1.0]])
-
-        def to_original(p):
-            return (T1_inv @ p.reshape(2, 3) @ T).ravel()
-
-        return Frame((xn, yn, ln), to_original, lambda: (np.kron(T1_inv, T.T), np.zeros(6)),
-                     cost_scale=T1_inv[0, 0] ** 2)
+        return _frame(T, T1, (xn, yn, ln))
 
     def check(self, data):
         super().check(data)
-        rank = planar_rank(data[0], data[1])
-        if rank < 2:
-            shape = "are all the same point" if rank == 0 else "lie on one line"
-            raise DegenerateDataError(
-                f"the points (x, y) {shape}: the map is not unique for them"
-            )
+        _check_rank(planar_rank(data[0], data[1]))
+
+    # -- the engines' hooks ----------------------------------------------------------
+    point_groups = (PointGroup("points (x, y)", (0, 1), "distance"),
+                    PointGroup("ratios", (2,), "rms"))
+
+    def check_stats(self, stats):
+        super().check_stats(stats)
+        _check_rank(stats.rank(0))
+
+    def frame_of(self, stats, normalize, **options):
+        if not normalize:
+            return identity_frame(None, 6, 3)
+        T, T1 = stats.similarity(0), stats.affine(1)
+        shift = np.concatenate([stats.centroid(0), stats.centroid(1)])
+        return _frame(T, T1, None, (shift, np.array([T[0, 0], T[0, 0], T1[0, 0]])))
+
+    def votes(self, params, data):
+        return int(np.count_nonzero(denominators(unit(params), data[0], data[1]) > 0))
+
+    def canonical_of(self, params, votes, n):
+        theta = unit(params)
+        return -theta if votes * 2 < n else theta
 
     def start(self, kernel, data, init, rng):
         if init == "identity":
@@ -215,10 +243,7 @@ class Ratio2d(Model):
 
     def canonical(self, params, data):
         """Unit norm, sign such that ny > 0 for most points."""
-        theta = unit(params)
-        if np.count_nonzero(denominators(theta, data[0], data[1]) > 0) * 2 < len(data[0]):
-            theta = -theta
-        return theta
+        return self.canonical_of(params, self.votes(params, data), len(data[0]))
 
     def describe(self, params):
         return {"matrix": params.reshape(2, 3), "normalization": "unit norm, ny > 0 for most points"}

@@ -1,0 +1,133 @@
+"""The reduction contract of the engines, and the serial engine (stream).
+
+A partition is any object with `load(check=True) -> Chunk` (check: the values are
+checked; False on a stream engine's later passes over what the first one checked); a Chunk is a block of points as
+column-major float64 values (k, m) in the model's column order, with the global index
+of its first row.  A task is a picklable function task(state, *args) -> Partial, where
+state is what the engine holds for the partition (the Chunk, or what a `prepare` step
+made of it, e.g. the model's kernel on the normalised points).  Partials combine by
+adding `sums`, taking the largest `maxima` and stacking `items` (rows) in partition order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+
+class Chunk(NamedTuple):
+    """Points (k, m): column j is the model's column j; `first` is the global 0-based
+    index of the first row (the points before it in the partitions' order)."""
+
+    values: np.ndarray
+    first: int
+
+    @property
+    def n(self) -> int:
+        return self.values.shape[1]
+
+
+class Partial(NamedTuple):
+    """One partition's part of a reduction (None: nothing to add)."""
+
+    sums: np.ndarray | None = None
+    maxima: np.ndarray | None = None
+    items: np.ndarray | None = None  # (r, j) rows, stacked across partitions
+
+
+def combine(partials) -> Partial:
+    """Sum the sums, take the largest maxima, stack the items, in the order given."""
+    sums = maxima = None
+    items = []
+    for p in partials:
+        if p is None:
+            continue
+        if p.sums is not None:
+            sums = p.sums.copy() if sums is None else sums + p.sums
+        if p.maxima is not None:
+            maxima = p.maxima.copy() if maxima is None else np.maximum(maxima, p.maxima)
+        if p.items is not None and len(p.items):
+            items.append(p.items)
+    return Partial(sums, maxima, np.concatenate(items) if items else None)
+
+
+class ArrayPartition:
+    """A partition held in memory (tests, and the chunks of an array split by rows)."""
+
+    def __init__(self, values: np.ndarray, first: int):
+        self.values, self.first = np.ascontiguousarray(values, dtype=float), first
+
+    def load(self, check: bool = True) -> Chunk:
+        return Chunk(self.values, self.first)
+
+
+def split_rows(table: np.ndarray, sizes) -> list[ArrayPartition]:
+    """Partitions of the rows of table (n, k) with the given sizes (summing to n)."""
+    out, start = [], 0
+    for size in sizes:
+        out.append(ArrayPartition(table[start : start + size].T, start))
+        start += size
+    return out
+
+
+class Engine:
+    """Runs reductions over partitions; `passes` counts them."""
+
+    name = "engine"
+
+    def __init__(self):
+        self.passes = 0
+
+    def prepare(self, fn: Callable, *args: Any, on=None):
+        """A handle to fn(state, *args) for every partition (state: the Chunk, or the
+        state of the handle `on`), for later reductions."""
+        raise NotImplementedError
+
+    def reduce(self, task: Callable, *args: Any, on=None) -> Partial:
+        """combine(task(state, *args) for every partition), one pass."""
+        raise NotImplementedError
+
+    def renumber(self, offsets: np.ndarray) -> None:
+        """Give partition i's chunks the first global row index offsets[i]."""
+        raise NotImplementedError
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Each partition's first global row index (after renumber)."""
+        return self._offsets
+
+    def close(self) -> None:
+        pass
+
+
+class StreamEngine(Engine):
+    """One machine: every pass loads each partition again (memory flat in n: one
+    partition at a time); a prepared state is rebuilt from the chunk on each pass."""
+
+    name = "stream"
+
+    def __init__(self, partitions):
+        super().__init__()
+        self.partitions = list(partitions)
+        self._offsets = np.zeros(len(self.partitions), dtype=np.int64)
+
+    def renumber(self, offsets):
+        self._offsets = np.asarray(offsets, dtype=np.int64)
+
+    def prepare(self, fn, *args, on=None):
+        return (on, fn, args)
+
+    def _state(self, i, handle):
+        if handle is None:  # the values are checked on the first pass, which reads them all
+            chunk = self.partitions[i].load(check=self.passes <= 1)
+            return chunk._replace(first=int(self._offsets[i]))
+        on, fn, args = handle
+        return fn(self._state(i, on), *args)
+
+    def reduce(self, task, *args, on=None):
+        self.passes += 1
+        return combine(task(self._state(i, on), *args) for i in range(len(self.partitions)))
+
+
+__all__ = ["ArrayPartition", "Chunk", "Engine", "Partial", "StreamEngine", "combine", "split_rows"]
