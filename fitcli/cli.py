@@ -5,7 +5,10 @@ importing numpy; the numerical modules are imported inside the commands."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -14,7 +17,8 @@ from . import __version__
 from .commands import fit, gradcheck, predict, synth
 from .commands.options import learn_model_options
 from .core.models import CARDS
-from .errors import EXIT_CRASH, EXIT_INTERRUPTED
+from .errors import EXIT_BROKEN_PIPE, EXIT_CRASH, EXIT_INTERRUPTED
+from .io import atomic
 from .report import console
 
 app = typer.Typer(
@@ -64,7 +68,42 @@ _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "Clic
 def run(args: list[str]) -> int:
     """Run the app on args and return its exit code.  Every failure is one line on
     stderr: a usage error as "error: <what>", a crash (a bug) as "error: internal error"
-    with exit 1, its traceback shown only with FITCLI_DEBUG=1."""
+    with exit 1, its traceback shown only with FITCLI_DEBUG=1.  Ctrl-C and SIGTERM
+    interrupt the run (exit 130 and 143, nothing saved); a broken pipe on stdout ends it
+    quietly (exit 141)."""
+    atomic.new_run()
+    with _interrupts() as received:
+        code = _run(args)
+        if not console.flush_stdout():
+            code = EXIT_BROKEN_PIPE
+    if code == EXIT_INTERRUPTED and received:
+        code = 128 + received[-1]  # 130 for SIGINT, 143 for SIGTERM
+    return code
+
+
+@contextmanager
+def _interrupts():
+    """SIGINT and SIGTERM as KeyboardInterrupt (a fit then reports its best point so
+    far), deferred while a file is being put in place; yields the signals received."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def interrupt(signum, frame):
+        received.append(signum)
+        if atomic.interrupt_now():
+            raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _run(args: list[str]) -> int:
     try:
         code = app(args, prog_name="fitcli", standalone_mode=False)
     except _CLICK_ERROR as exc:
@@ -78,6 +117,9 @@ def run(args: list[str]) -> int:
     except KeyboardInterrupt:  # outside a fit, e.g. while reading standard input
         console.error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the help, or the version, into a closed pipe
+        console.silence_stdout()
+        return EXIT_BROKEN_PIPE
     except typer.Abort:  # end of input at a prompt
         console.error("aborted")
         return EXIT_CRASH

@@ -34,7 +34,7 @@ def test_mapped_fast_path_equals_the_careful_pass(tmp_path, rng, sep, newline, b
     path = tmp_path / "big.csv"
     path.write_text(bom + text, newline="")
     assert path.stat().st_size > data_module.FAST_MIN_BYTES
-    assert data_module._map(str(path)) is not None
+    assert data_module.load(str(path), data_module.FAST_MIN_BYTES).mapped
     table = read_table(str(path), COLS, model="project3d")
     assert np.array_equal(table.values, values)
     assert np.array_equal(table.values, careful(path))

@@ -205,7 +205,7 @@ def test_an_unreadable_file(folder, capsys, monkeypatch):
     stood in for by the error it raises."""
     import builtins
 
-    from fitcli.io import csv_in as data
+    from fitcli.io import snapshot as data
 
     path = folder / "secret.csv"
     path.write_text(FILES["points.csv"])

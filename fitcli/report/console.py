@@ -28,11 +28,33 @@ _vocabulary: Callable[[str, str | None], str | None] = lambda name, value: None
 
 
 @cache
-def _stderr():
-    """The console on stderr (rich is imported on the first message, not at start-up)."""
+def _console_type():
+    """rich's Console, but a broken pipe is not its SystemExit(1): on stdout it is an
+    error the commands report (BrokenPipe), on stderr messages nobody reads any more."""
     from rich.console import Console
 
-    return Console(stderr=True, soft_wrap=True, highlight=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            if not self.stderr:
+                raise BrokenPipeError(32, "Broken pipe")
+
+    return _Console
+
+
+@cache
+def _stderr():
+    """The console on stderr (rich is imported on the first message, not at start-up)."""
+    return _console_type()(stderr=True, soft_wrap=True, highlight=False)
+
+
+def _say(text: str) -> None:
+    """One line for people on stderr; if stderr cannot be written there is no one to
+    tell, and the run goes on."""
+    try:
+        _stderr().print(text, markup=False, highlight=False)
+    except OSError:
+        pass
 
 
 def set_vocabulary(say: Callable[[str, str | None], str | None]) -> None:
@@ -65,16 +87,16 @@ def one_line(message: str) -> str:
 
 
 def error(message: str) -> None:
-    _stderr().print(f"error: {one_line(speak(message))}", markup=False, highlight=False)
+    _say(f"error: {one_line(speak(message))}")
 
 
 def note(message: str, quiet: bool = False) -> None:
     if not quiet:
-        _stderr().print(f"note: {one_line(speak(message))}", markup=False, highlight=False)
+        _say(f"note: {one_line(speak(message))}")
 
 
 def warn(message: str) -> None:
-    _stderr().print(f"warning: {one_line(speak(message))}", markup=False, highlight=False)
+    _say(f"warning: {one_line(speak(message))}")
 
 
 def usage(text: str) -> None:
@@ -108,7 +130,7 @@ def progress(label: str, quiet: bool, figures: Callable[[Any], dict]) -> Iterato
             now = time.monotonic()
             if info.iteration == 1 or now - last[0] >= LOG_EVERY_SECONDS:
                 last[0] = now
-                _stderr().print(f"{label}: {_progress_text(info, figures)}", markup=False)
+                _say(f"{label}: {_progress_text(info, figures)}")
 
         yield log
         return
@@ -134,10 +156,67 @@ def write_json(document: dict[str, Any]) -> None:
     write_text(json.dumps(document, indent=2, allow_nan=False) + "\n")
 
 
+@contextmanager
+def _stdout() -> Iterator[Any]:
+    """Standard output, its failures said as the shell's errors.
+
+    Raises:
+        BrokenPipe: its reader went away (`| head -1`).
+        StreamError: it is closed, or a write failed (a full disk behind it).
+    """
+    from ..errors import BrokenPipe, StreamError
+
+    if sys.stdout is None:
+        raise StreamError("standard output is closed: there is nowhere to write the results")
+    try:
+        yield sys.stdout
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise BrokenPipe("standard output: broken pipe") from None
+    except OSError as exc:
+        raise StreamError(f"cannot write to standard output ({exc.strerror or exc})") from None
+
+
 def write_text(text: str) -> None:
-    """Data on stdout (CSV, a model file), as it is."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    """Data on stdout (CSV, a model file), as it is.  Written through the byte layer
+    until all of it is out: a write the reader's exit cuts short returns a part, which
+    the text layer would drop without an error."""
+    with _stdout() as out:
+        raw = getattr(out, "buffer", None)
+        if raw is None:
+            out.write(text)
+            return
+        out.flush()
+        view = memoryview(text.encode(out.encoding or "utf-8", out.errors or "strict"))
+        while len(view):
+            written = raw.write(view)
+            if not written:
+                raise OSError(11, "standard output accepts no more data")
+            view = view[written:]
+
+
+def flush_stdout() -> bool:
+    """At the end of a run: flush stdout; False if its pipe broke (it is then silenced)."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        return False
+    except OSError:
+        pass  # a failed write was reported where it happened
+    return True
+
+
+def silence_stdout() -> None:
+    """After a broken pipe: standard output to /dev/null, so that nothing more (not even
+    the interpreter's last flush at exit) fails writing to it."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
 
 
 def output(path: str, content: str | bytes, option: str) -> None:
@@ -152,11 +231,10 @@ def output(path: str, content: str | bytes, option: str) -> None:
 
 def print_tables(renderables) -> None:
     """Tables for people on stdout, where they are the result."""
-    from rich.console import Console
-
-    console = Console(soft_wrap=True, highlight=False)
-    for item in renderables:
-        console.print(item)
+    with _stdout() as out:
+        console = _console_type()(file=out, soft_wrap=True, highlight=False)
+        for item in renderables:
+            console.print(item)
 
 
 def print_stderr(renderables) -> None:
