@@ -19,6 +19,7 @@ from .options import (
     MODEL_FLAGS,
     Decl,
     argument,
+    check_domains,
     check_file_option,
     choice_type,
     column_list,
@@ -55,16 +56,16 @@ class FitOptions:
         None, min=1, show_default=False,
         help="Iteration limit [default: 200 for lm, 20000 otherwise].")
     init: Optional[str] = option(None, show_default=False, help="Start.")  # per model: fit_declarations
-    tol: float = option(1e-10, positive=True,
+    tol: float = option(1e-10, positive=True, below=1.0,
                         help="Stop when the loss decreases by less than this, relatively.")
-    gtol: float = option(1e-10, positive=True,
+    gtol: float = option(1e-10, positive=True, below=1.0,
                          help="Stop when the gradient is this orthogonal to the residuals.")
-    xtol: float = option(1e-10, positive=True,
+    xtol: float = option(1e-10, positive=True, below=1.0,
                          help="Stop when the step is this small relative to the parameters.")
     normalize: bool = option(
         True, "--normalize/--no-normalize",
         help="Centre and scale the points before fitting (Hartley); the result is mapped back.")
-    seed: int = option(0, help="Seed for random starts and subsamples.")
+    seed: int = option(0, min=0, help="Seed for random starts, subsamples and RANSAC's draws.")
     json_output: bool = option(False, "--json", help="Print one JSON object on stdout instead of the tables.")
     quiet: bool = option(False, "--quiet", "-q", help="No progress and no tables; errors still go to stderr.")
     debug: bool = option(False, "--debug", help="Show the full traceback of an unexpected error.")
@@ -107,11 +108,13 @@ class FitOptions:
         """The options as the fit uses them, and notes on what was inferred.
 
         Raises:
-            UsageError: an option that does not apply, a missing threshold, outputs that
-                clash or cannot be written, --plot without matplotlib.
+            UsageError: a value outside its domain, an option that does not apply,
+                outputs that clash with the input, each other or what cannot be written,
+                --plot without matplotlib.
         """
-        from ..io.atomic import check_output
+        from ..io.atomic import check_outputs
 
+        check_domains(self)
         notes, o = [], self
         if not card.measured:
             for flag, given in (("--sigma", o.sigma is not None), ("--robust", o.robust != "none")):
@@ -119,22 +122,23 @@ class FitOptions:
                     measured = " and ".join(_measured_models())
                     raise UsageError(f"{flag} applies to {measured} (noisy targets); "
                                      f"{card.name} fits class labels")
-        if o.robust != "none" and o.threshold is None:
-            if o.sigma is None:
-                raise UsageError(f"--robust {o.robust} needs --threshold (the point error beyond "
-                                 "which a point is an outlier, in the input's units) or --sigma")
+        if o.robust != "none" and o.threshold is None and o.sigma is not None:
             o = replace(o, threshold=DEFAULT_THRESHOLD_SIGMAS * o.sigma)
             notes.append(f"--threshold {o.threshold:g} ({DEFAULT_THRESHOLD_SIGMAS:g} x --sigma)")
-        if o.min_inliers is not None and o.threshold is None:
+        if o.min_inliers is not None and o.threshold is None and o.robust == "none":
             raise UsageError("--min-inliers needs --threshold (or --robust) to tell inliers apart")
+        if o.save_unconverged and o.require_converged:
+            raise UsageError("--save-unconverged saves a fit that did not converge, which "
+                             "--require-converged makes a failure: give one of them")
+        o.column_names  # noqa: B018  (refuses a name given twice, before any work)
         for flag, path in (("--residuals", o.residuals), ("--plot", o.plot)):
             check_file_option(flag, path)
         if o.plot is not None:
             _check_plot(o.plot)
         if o.output == "-" and o.json_output:
             raise UsageError("-o - and --json both write to stdout; give -o a file name")
-        if o.output is not None:
-            check_output(o.output, "-o", (o.file,))
+        check_outputs([("-o", o.output), ("--residuals", o.residuals), ("--plot", o.plot)],
+                      (o.file,), stdout=o.json_output or not o.quiet or o.output == "-")
         if o.learning_rate is not None and o.optimizer is None:
             o = replace(o, optimizer="gd")
             notes.append("--lr given: fixed-step gradient descent (--optimizer gd)")
@@ -223,6 +227,7 @@ def run_fit(card: ModelCard, options: FitOptions) -> None:
 
 def _fit(card: ModelCard, o: FitOptions):
     from ..core.models import MODELS
+    from ..io.atomic import staged
     from ..io.csv_in import read_table
 
     o, notes = o.validate(card)
@@ -241,10 +246,17 @@ def _fit(card: ModelCard, o: FitOptions):
         console.note(text, o.quiet)
     fitted = _robust_fit(model, data, table.source, o)
     report = _report(model, table, data, fitted, o)
-    saved = o.output is not None and _save(model, report, table, o)
-    _show(report, o.json_output, o.quiet or o.output == "-")
-    if o.output is not None and not saved:
-        console.warn(f"model not saved to {o.output}: {report.verdict.why}")
+    keep = report.saving(o.save_unconverged)
+    with staged():  # the files are put in place together, after the results are printed
+        _write_files(report, data, o)
+        if o.output is not None and keep.usable:
+            console.output(o.output, _model_file(model, report, table), "`output`")
+        _show(report, o.json_output, o.quiet or o.output == "-")
+    if o.output not in (None, "-"):
+        if keep.usable:
+            console.note(f"model saved to {o.output}", o.quiet)
+        else:
+            console.warn(f"model not saved to {o.output}: {keep.why}")
     return report, data
 
 
@@ -261,46 +273,39 @@ def _robust_fit(model, data, source: str, o: FitOptions):
 
 
 def _report(model, table, data, fitted, o: FitOptions):
-    """The report record, and the files it is written to (--residuals, --plot)."""
-    from ..report import pointfile
+    """The report record."""
     from ..report.record import ReportRequest, build_report
 
     request = ReportRequest(o.sigma, o.robust, o.threshold, o.residuals, o.plot, o.max_rms,
                             o.min_inliers, o.require_converged)
     with about(table.source, None):  # the report normalises the data even after --no-normalize
-        report = build_report(model, table, data, fitted, request)
+        return build_report(model, table, data, fitted, request)
+
+
+def _write_files(report, data, o: FitOptions) -> None:
+    """--residuals and --plot, unless the fit was interrupted (which saves nothing)."""
+    import os
+
+    from ..core.result import Status
+    from ..report import plot, pointfile
+
+    for flag, path in (("--residuals", o.residuals), ("--plot", o.plot)):
+        if path is not None and report.result.status is Status.INTERRUPTED:
+            console.warn(f"{flag} {path} not written: the fit was interrupted")
+    if report.result.status is Status.INTERRUPTED:
+        return
     if o.residuals:
         pointfile.write_residuals(o.residuals, report, data)
     if o.plot:
-        _write_plot(o.plot, report, data)
-    return report
+        fmt = os.path.splitext(o.plot)[1].lstrip(".").lower()
+        console.output(o.plot, plot.render(report, data, fmt), "`plot`")
 
 
-def _write_plot(path: str, report, data) -> None:
-    import os
-
-    from ..report import plot
-
-    fmt = os.path.splitext(path)[1].lstrip(".").lower()
-    console.output(path, plot.render(report, data, fmt), "`plot`")
-
-
-def _save(model, report, table, o: FitOptions) -> bool:
-    """Write the model file of a usable result (or, with --save-unconverged, of any but
-    an interrupted fit); the old file stays otherwise."""
-    from ..core.result import Status
+def _model_file(model, report, table) -> str:
+    """The model file of the fit (see io.modelfile)."""
     from ..io.modelfile import dumps, fit_document
 
-    result = report.result
-    if result.status is Status.INTERRUPTED:
-        return False
-    if not (o.save_unconverged or report.verdict.usable):
-        return False
-    console.output(o.output, dumps(fit_document(model, result, table.source, table.n_rows)),
-                   "`output`")
-    if o.output != "-":
-        console.note(f"model saved to {o.output}", o.quiet)
-    return True
+    return dumps(fit_document(model, report.result, table.source, table.n_rows))
 
 
 def _show(report, json_output: bool, quiet: bool) -> None:
@@ -311,7 +316,5 @@ def _show(report, json_output: bool, quiet: bool) -> None:
         console.write_json(document(report))
     elif not quiet:
         console.print_tables(report_tables(report))
-    if not report.result.success:
-        console.warn(report.result.message)
     for text in report.warnings:
         console.warn(text)

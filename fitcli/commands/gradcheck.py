@@ -9,9 +9,19 @@ import typer
 
 from ..errors import EXIT_GRADCHECK
 from ..report import console
-from .options import argument, column_list, command, kind_declaration, learn, option
+from .options import (
+    MAX_POINTS,
+    argument,
+    check_domains,
+    column_list,
+    command,
+    kind_declaration,
+    learn,
+    option,
+)
 from .shared import about, reported_errors
 
+MAX_CHECKED = 1000  # random points: each costs a pass per parameter and form
 DOC = """Compare the hand-derived gradient of the mean loss with central differences.
 
     At the fit's starting point and at --points random points near it, each partial
@@ -32,10 +42,10 @@ class GradcheckOptions:
         "data from fitcli synth KIND --n N --seed SEED.", default=None)
     columns: Optional[str] = option(None, metavar="NAMES", show_default=False,
                                     help="File columns to read, as for the fit.")
-    n: int = option(50, "--n", min=1, help="Synthetic points (without FILE).")
-    seed: int = option(0, help="Seed of the synthetic data and the random points.")
-    points: int = option(3, min=0, help="Random points checked besides the start.")
-    tol: float = option(1e-6, min=0.0, help="Largest relative error accepted.")
+    n: int = option(50, "--n", min=1, max=MAX_POINTS, help="Synthetic points (without FILE).")
+    seed: int = option(0, min=0, help="Seed of the synthetic data and the random points.")
+    points: int = option(3, min=0, max=MAX_CHECKED, help="Random points checked besides the start.")
+    tol: float = option(1e-6, positive=True, below=1.0, help="Largest relative error accepted.")
     normalize: bool = option(
         True, "--normalize/--no-normalize",
         help="Check in the fit's normalised coordinates (as the optimiser sees them) or in "
@@ -43,6 +53,10 @@ class GradcheckOptions:
     json_output: bool = option(False, "--json", help="One JSON object on stdout.")
     quiet: bool = option(False, "--quiet", "-q", help="No table; the exit code says it.")
     debug: bool = option(False, "--debug", help="Show the full traceback of an unexpected error.")
+
+    def validate(self) -> "GradcheckOptions":
+        check_domains(self)
+        return self
 
 
 learn(GradcheckOptions)
@@ -57,6 +71,7 @@ def register(app: typer.Typer, cards) -> None:
 
 def gradcheck(o: GradcheckOptions) -> None:
     with reported_errors(o.debug):
+        o = o.validate()
         from ..core.check import check_gradients
         from ..core.models import MODELS
         from ..report.tables import GRADCHECK_FORMS, gradcheck_tables

@@ -14,7 +14,7 @@ import typer
 
 from ..errors import DataError, ModelFileError, UsageError
 from ..report import console
-from .options import argument, column_list, command, learn, option
+from .options import argument, check_domains, column_list, command, learn, option
 from .shared import about, reported_errors
 
 LABELS = {
@@ -57,15 +57,17 @@ class PredictOptions:
     debug: bool = option(False, "--debug", help="Show the full traceback of an unexpected error.")
 
     def validate(self) -> "PredictOptions":
-        from ..io.atomic import check_output
+        from ..io.atomic import check_outputs
 
+        check_domains(self)
         if self.model_file == "-" and self.file == "-":
             raise UsageError("MODEL.json and FILE cannot both be standard input (-)")
         if self.metrics == "-" and self.output in (None, "-"):
             raise UsageError("--metrics - needs -o FILE: stdout already carries the predictions")
-        for path, flag in ((self.output, "-o"), (self.metrics, "--metrics")):
-            if path is not None:
-                check_output(path, flag, (self.model_file, self.file))
+        column_list(self.columns)
+        check_outputs([("-o", self.output), ("--metrics", self.metrics)],
+                      (self.model_file, self.file),
+                      stdout=self.output in (None, "-") or self.metrics == "-")
         return self
 
 
