@@ -10,7 +10,8 @@ The invariant, for every input (exit codes in fitcli/errors.py):
   may print notes, warnings and progress lines before it); linear-tanh's exit 3 for a
   line the data cannot determine prints the result all the same, without an error line;
 - 4: the result is printed (finite parameters), its status says why (max_iter or
-  non_finite), and stderr has the warning with that message;
+  non_finite), and stderr has the warning with that message; or it converged and
+  stderr says why it is refused (points behind the camera, a robust fit's failed check);
 - anything else (1, a traceback, a hang) is a failure.
 
 On stderr every line is a note, a warning, an error or a progress line, and shows as one
@@ -217,7 +218,10 @@ def check_fit(run: Run, command: str, json_output: bool = True) -> None:
         assert not errors, run
         if json_output:
             doc = _result(run)
-            if doc["converged"]:  # project3d: the optimum, but points behind the camera
+            check = doc["robust"].get("check") or {"passed": True}
+            if doc["converged"] and not check["passed"]:  # a robust fit refused by its check
+                assert any("failed its check" in line for line in lines), run
+            elif doc["converged"]:  # project3d: the optimum, but points behind the camera
                 assert doc["behind_camera"]["count"] > 0, run
                 assert any("behind the fitted camera" in line for line in lines), run
             else:
@@ -364,11 +368,12 @@ def test_report_of_exact_fits_and_extreme_thresholds(options, command, n):
     """--sigma with as many points as the model needs (no degrees of freedom) divided by
     zero in the chi-square test, and sigma**2 underflowed (1e-300) or raised OverflowError
     (1e300); so did a threshold's square; a threshold no point is within left no inlier
-    to take the RMS of (ZeroDivisionError)."""
+    to take the RMS of (ZeroDivisionError).  A robust fit starts from a consensus set
+    within the threshold: with none in it, it says so (exit 3)."""
     text = b"\n".join(_scaled_points(command, 1.0).split(b"\n")[: n + 1]) + b"\n"
     run = run_cli([command, "-", "--json", "--quiet", *options], text)
     check_fit(run, command)
-    assert run.code in (0, 4)
+    assert run.code in (0, 4) or (run.code == 3 and "lie within the threshold" in run.stderr)
 
 
 F3 = (b"x,y,ratio\n1.257302210933933e-301,-1.321048632913019e-301,-45710684410.29847\n"

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .models.base import Frame, Model
+from .robust import truncated_moments
 from .stats import chi2_cdf, chi2_sf
 
 ALPHA = 0.001  # the noise test's significance on each side
@@ -101,18 +102,37 @@ def correlation(cov: np.ndarray) -> np.ndarray:
     return np.where(np.outer(se, se) > 0, corr, np.nan)
 
 
-def noise_test(sum_squares: float, sigma: float, dof_: int, n: int) -> dict[str, Any]:
-    """Is SS / sigma^2 a plausible draw of chi2(dof)?  Two-sided at ALPHA per side."""
+def noise_test(sum_squares: float, sigma: float, dof_: int, n: int,
+               cut: tuple[int, float] | None = None) -> dict[str, Any]:
+    """Is SS / sigma^2 a plausible draw of chi2(dof)?  Two-sided at ALPHA per side.
+
+    With `cut` = (m, c): the n points counted are those whose squared error s is at most
+    c^2 (the inliers of a robust fit), so each s / sigma^2 is a chi2(m) cut at
+    t = (c / sigma)^2, whose mean and variance are smaller (core.robust.truncated_moments).
+    SS / sigma^2 is then compared with a chi2 scaled to that mean and variance, with
+    the fitted parameters' share (m n - dof) taken off as in the uncut case.
+    """
     ratio = math.sqrt(sum_squares) / sigma  # sigma**2 underflows (--sigma 1e-300) or overflows
-    chi2 = ratio * ratio
-    if chi2_sf(chi2, dof_) < ALPHA:
+    chi2, scale, df = ratio * ratio, 1.0, float(dof_)
+    out: dict[str, Any] = {}
+    if cut is not None:
+        m, c = cut
+        mean_one, var_one = truncated_moments(m, (c / sigma) * (c / sigma))
+        share = dof_ / (m * n)  # what the fitted parameters leave of each point's freedom
+        mean, var = n * mean_one * share, n * var_one * share
+        if mean > 0 and var > 0:
+            scale, df = var / (2.0 * mean), 2.0 * mean * mean / var
+        out["cut_at"] = c
+    statistic = chi2 / scale
+    if chi2_sf(statistic, df) < ALPHA:
         code = "too_large"
-    elif chi2_cdf(chi2, dof_) < ALPHA:
+    elif chi2_cdf(statistic, df) < ALPHA:
         code = "too_small"
     else:
         code = "ok"
-    return {"expected_rms": sigma * math.sqrt(dof_ / n), "chi2": chi2, "dof": dof_,
-            "p_value": chi2_sf(chi2, dof_), "verdict_code": code, "verdict": VERDICTS[code]}
+    return {"expected_rms": sigma * math.sqrt(scale * df / n), "chi2": chi2, "dof": dof_,
+            "p_value": chi2_sf(statistic, df), "verdict_code": code, "verdict": VERDICTS[code],
+            **out}
 
 
 def residual_figures(model: Model, r: np.ndarray) -> dict[str, Any]:
@@ -133,7 +153,7 @@ def residual_figures(model: Model, r: np.ndarray) -> dict[str, Any]:
 
 def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = None,
              inlier: np.ndarray | None = None, frame: Frame | None = None,
-             **options) -> dict[str, Any]:
+             threshold: float | None = None, **options) -> dict[str, Any]:
     """The statistics of a fit (plain numpy values; see the module docstring): the
     residual figures, the noise test, sigma, the covariance of the parameters (None where
     not determined) with its factor (cov = factor factor^T), standard errors and
@@ -143,6 +163,8 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
     Args:
         sigma: the known noise per target coordinate; None estimates it from the residual.
         inlier: (n,) bool; the figures then describe the inliers only.
+        threshold: the point error that made `inlier` (s <= threshold^2): the noise test
+            then allows for the errors it cut off.
         frame: the fit's frame, when it was normalised on these points (else one is built).
         options: the fit's model options (e.g. standardize for linear-tanh).
     """
@@ -157,8 +179,10 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
     out["sigma"], out["sigma_source"] = sigma, ("given" if given else "estimated from the residual")
     if model.likelihood:
         sigma, out["sigma"], out["sigma_source"] = LIKELIHOOD_SIGMA, None, LIKELIHOOD_SOURCE
-    if given and out["dof"] > 0:  # with no degrees of freedom left there is nothing to test
-        out["noise_test"] = noise_test(out["sum_squares"], sigma, out["dof"], out["n"])
+    if given:  # with no degrees of freedom left there is nothing to test: null
+        cut = (model.n_targets, threshold) if inlier is not None and threshold else None
+        out["noise_test"] = None if out["dof"] <= 0 else noise_test(
+            out["sum_squares"], sigma, out["dof"], out["n"], cut)
     F = None
     if out["dof"] > 0 and sigma > 0:
         try:

@@ -76,7 +76,7 @@ def report_tables(report) -> list:
     if report.diagnostics.correlation is not None:
         out.append(_correlation_table(report.result.param_names, report.diagnostics.correlation))
     camera = report.section("camera")
-    if camera is not None:
+    if camera is not None and camera.content["K"] is not None:  # null: not decomposable
         out += _camera_tables(camera.content, len(report.behind or []))
     robust = report.robust
     if robust.get("method", "none") != "none" or robust.get("threshold"):

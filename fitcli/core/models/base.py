@@ -177,6 +177,7 @@ class Model:
     saved_options: ClassVar[tuple[str, ...]] = ()  # FitResult.extra keys predict needs
     text_columns: ClassVar[tuple[str, ...]] = ()  # columns that may hold text (class names)
     likelihood: bool = False  # the loss is a mean -log P: errors from the inverse Hessian
+    start_reads_data: ClassVar[bool] = False  # a start may pass over the data: report its passes
     view: ClassVar[str] = "scalar"  # the plot of the fit: "scalar", "image" or "classes"
     loss_label: str = "mean squared error"  # what the loss curve's axis shows
 

@@ -72,6 +72,7 @@ class LinearTanh(Model):
     card = CARD
     saved_options = ("z_scale", "activation", "loss_function", "form")
     view = "classes"
+    start_reads_data = True  # the multistart polishes candidates on the data
 
     def __init__(self, activation: str = "tanh", loss_function: str = "squared",
                  form: str = "tutorial", standardize: bool | None = None,

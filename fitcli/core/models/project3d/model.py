@@ -142,11 +142,17 @@ class Project3d(Model):
         return depths(params.reshape(3, 4), data[0])
 
     def derived(self, params, factor):
-        """The camera K [R | -R C] with standard errors propagated from `factor`."""
+        """The camera K [R | -R C] with standard errors propagated from `factor`; with
+        every figure null (the same keys) if M's left 3x3 block is singular."""
         try:
             described = camera.describe(params.reshape(3, 4), factor)
         except np.linalg.LinAlgError:  # a singular left 3x3 block: no camera to describe
-            return []
+            nothing = dict.fromkeys(camera.CAMERA_FIGURES)
+            text = ("the camera cannot be decomposed as K [R | -R C]: the left 3x3 block of M "
+                    "is singular (the points do not determine a camera)")
+            described = {"K": None, "R": None, "t": None, "C": None, "handedness": None,
+                         "figures": nothing, "standard_errors": dict(nothing),
+                         "angles": camera.ANGLES_TEXT, "warnings": [text]}
         return [Section("camera", described, tuple(described["warnings"]))]
 
     def point_table(self, params, data, **notes):
