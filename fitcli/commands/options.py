@@ -206,6 +206,11 @@ def say(name: str, value: Optional[str]) -> Optional[str]:
     return f"{first} {value}"
 
 
+def learn_flag(name: str, flag: str) -> None:
+    """Add one parameter's flag to the vocabulary (e.g. a generator setting of synth)."""
+    _SPOKEN.setdefault(name, (flag,))
+
+
 def learn_model_options(cards) -> None:
     for card in cards:
         for o in card.options:

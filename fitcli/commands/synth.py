@@ -20,9 +20,10 @@ from .options import (
     domain_check,
     kind_declaration,
     learn,
+    learn_flag,
     option,
 )
-from .shared import reported_errors
+from .shared import about, reported_errors
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def synth_parameters(cards) -> list[inspect.Parameter]:
         for s in card.synth_settings:
             seen.setdefault(s.name, (s, []))[1].append(card.name)
     for name, (s, owners) in seen.items():
+        learn_flag(name, f"--{name}")
         text = f"{owners[0]}: {s.help[:1].lower()}{s.help[1:]}" if len(owners) == 1 else s.help
         extra = {"min": s.minimum} if s.minimum is not None else {}
         info = typer.Option(f"--{name}", show_default=False, help=f"{text} [{s.default:g}].",
@@ -109,6 +111,7 @@ def synth(o: SynthOptions) -> None:
         from ..core.models import CARDS, MODELS
         from ..core.result import plain
         from ..core.synth import synthesize
+        from ..io.atomic import staged
         from ..io.csv_out import format_csv
         from ..io.modelfile import dumps, model_document
 
@@ -116,13 +119,15 @@ def synth(o: SynthOptions) -> None:
         settings = {k: v for k, v in o.settings.items() if v is not None}
         if o.noise is not None:
             settings["noise"] = o.noise
-        sample = synthesize(o.kind, seed=o.seed, n=o.n, outliers=o.outliers, **settings)
+        with about(f"synth {o.kind}", UsageError):  # settings no sample can come from
+            sample = synthesize(o.kind, seed=o.seed, n=o.n, outliers=o.outliers, **settings)
         model = MODELS[o.kind]
         text = format_csv(sample.columns, sample.table)
-        if o.truth:
-            about = {"seed": o.seed, **{k: plain(v) for k, v in sample.settings.items()}}
-            doc = model_document(model.name, model.param_names, sample.params,
-                                 model.describe(sample.params), truth=about,
-                                 source={"file": o.output or "-", "rows": o.n})
-            console.output(o.truth, dumps(doc), "`truth`")
-        console.output(o.output or "-", text, "`output`")
+        with staged():  # -o and --truth are put in place together, at the end
+            if o.truth:
+                truth = {"seed": o.seed, **{k: plain(v) for k, v in sample.settings.items()}}
+                doc = model_document(model.name, model.param_names, sample.params,
+                                     model.describe(sample.params), truth=truth,
+                                     source={"file": o.output or "-", "rows": o.n})
+                console.output(o.truth, dumps(doc), "`truth`")
+            console.output(o.output or "-", text, "`output`")

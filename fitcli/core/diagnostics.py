@@ -19,6 +19,7 @@ gauge direction), so the covariance of the reported parameters has rank p - 1.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -62,20 +63,38 @@ def fitted_residuals(model: Model, params: np.ndarray, data, **options) -> np.nd
     return r.reshape(len(data[0]), model.n_targets)
 
 
-def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
-                      frame: Frame | None = None, **options) -> np.ndarray | None:
-    """F (p, dim) with cov(reported params) = F F^T, for noise sigma per target
-    coordinate.  Each column is a one-sigma change of the parameters along a principal
-    axis of their uncertainty.
+@dataclass(frozen=True)
+class Spectrum:
+    """J^T J on the free directions (the tangent space of a gauge), in a normalised frame:
+    its eigenvalues (ascending) and eigenvectors, and the map of those directions to the
+    reported parameters."""
 
-    Computed in a normalised frame (well conditioned): the fit's own (`frame`) when it
-    was normalised on these points, else one built here; at the internal parameters
-    that map to `params` exactly.
+    evals: np.ndarray  # (dim,)
+    evecs: np.ndarray  # (dim, dim)
+    directions: np.ndarray  # (p, dim): G @ basis, a unit step along each to the reported params
+    cost_scale: float
 
-    Returns:
-        None if J^T J is singular on the free directions (the data do not determine
-        the parameters at this optimum).
-    """
+    @property
+    def condition(self) -> float:
+        """Largest over smallest eigenvalue (inf if singular): free of units in the
+        normalised frame, 10 to 1000 for points well spread."""
+        if not np.all(np.isfinite(self.evals)) or not self.evals[0] > 0:
+            return math.inf
+        return float(self.evals[-1] / self.evals[0])
+
+    def factor(self, sigma: float) -> np.ndarray | None:
+        """F (p, dim) with cov = F F^T for noise sigma; None if singular."""
+        if not np.all(np.isfinite(self.evals)) or self.evals[0] <= 1e-13 * self.evals[-1]:
+            return None
+        scale = sigma / math.sqrt(self.cost_scale)
+        return scale * (self.directions @ self.evecs) / np.sqrt(self.evals)
+
+
+def gauss_newton(model: Model, params: np.ndarray, data, frame: Frame | None = None,
+                 **options) -> Spectrum:
+    """The Spectrum of J^T J at `params`, computed in a normalised frame (well
+    conditioned): the fit's own (`frame`) when it was normalised on these points, else
+    one built here; at the internal parameters that map to `params` exactly."""
     if frame is None or not frame.normalized:
         frame = model.frame(data, True, **options)
     q, A, b = internal_params(model, frame, params), frame.linear, frame.offset
@@ -83,10 +102,21 @@ def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
     H = model.kernel(*frame.data).normal(q)[2] * (n / 2.0)  # J^T J, internal units
     basis = model.manifold.tangent_basis(q)
     evals, evecs = np.linalg.eigh(basis.T @ H @ basis)
-    if not np.all(np.isfinite(evals)) or evals[0] <= 1e-13 * evals[-1]:
-        return None
     G = model.canonical_jacobian(A @ q + b) @ A
-    return (sigma / math.sqrt(frame.cost_scale)) * (G @ basis @ evecs) / np.sqrt(evals)
+    return Spectrum(evals, evecs, G @ basis, frame.cost_scale)
+
+
+def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
+                      frame: Frame | None = None, **options) -> np.ndarray | None:
+    """F (p, dim) with cov(reported params) = F F^T, for noise sigma per target
+    coordinate.  Each column is a one-sigma change of the parameters along a principal
+    axis of their uncertainty.  See gauss_newton for the frame.
+
+    Returns:
+        None if J^T J is singular on the free directions (the data do not determine
+        the parameters at this optimum).
+    """
+    return gauss_newton(model, params, data, frame, **options).factor(sigma)
 
 
 def covariance(model: Model, params: np.ndarray, data, sigma: float, **options) -> np.ndarray | None:
@@ -183,13 +213,16 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
         cut = (model.n_targets, threshold) if inlier is not None and threshold else None
         out["noise_test"] = None if out["dof"] <= 0 else noise_test(
             out["sum_squares"], sigma, out["dof"], out["n"], cut)
-    F = None
-    if out["dof"] > 0 and sigma > 0:
+    spectrum, F = None, None
+    if out["dof"] > 0:
         try:
-            F = covariance_factor(model, params, part, sigma, frame if inlier is None else None,
-                                  **options)
+            spectrum = gauss_newton(model, params, part, frame if inlier is None else None,
+                                    **options)
         except np.linalg.LinAlgError:  # e.g. parameters of a diverged fit
-            F = None
+            spectrum = None
+    out["condition_number"] = spectrum.condition if spectrum is not None else None
+    if spectrum is not None and sigma > 0:
+        F = spectrum.factor(sigma)
     out["factor"] = F
     out["covariance"] = None if F is None else F @ F.T
     if F is not None:

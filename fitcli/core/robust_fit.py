@@ -208,8 +208,9 @@ def _ransac_fit(model: Model, data, threshold: float, seed: int, start: _Start |
     RANSAC's consensus, and from the scale estimate's when there is one: the lower
     truncated loss sum min(s, threshold^2) wins); checked to keep most of the consensus."""
     first, info = _consensus(model, data, threshold, seed, start, **fit_options)
-    ends = [_refitted(model, data, threshold, s, seed, **fit_options)
-            for s in (first, start) if s is not None]
+    ends = [_refitted(model, data, threshold, first, seed, **fit_options)]
+    if start is not None and ends[0][0].status is not Status.INTERRUPTED:
+        ends.append(_refitted(model, data, threshold, start, seed, **fit_options))
     result, inlier, rounds = min(ends, key=lambda end: end[3])[:3]
     info.update(refits=rounds, loss="mean over the inliers of s, the squared point error "
                                     "(least squares on the RANSAC consensus set)")
@@ -248,7 +249,10 @@ def _m_estimate(model: Model, data, loss, seed: int, start: _Start | None, **fit
         return start.result, info
     result = fit(model, data, seed=seed, loss=loss, start=start.result.params, **fit_options)
     if result.status is not Status.INTERRUPTED:
-        info["check"] = _check(model, data, result, start, loss.c)
+        try:
+            info["check"] = _check(model, data, result, start, loss.c)
+        except KeyboardInterrupt:  # in the check's own fit: the run is interrupted all the same
+            result = dataclasses.replace(result, status=Status.INTERRUPTED)
     return result, info
 
 
@@ -275,6 +279,8 @@ def _check(model, data, result, start: _Start, threshold: float) -> dict:
     kept, before = int(np.count_nonzero(inlier)), int(np.count_nonzero(start.inlier))
     part = _subset(data, inlier)
     best = fit(model, part, start=result.params)
+    if best.status is Status.INTERRUPTED:
+        raise KeyboardInterrupt
     mine = float(np.mean(s[inlier]))
     excess = float((mine - best.cost) / max(best.cost, loss_floor(part[-1]), 1e-300))
     passed = bool(excess <= CHECK_EXCESS)

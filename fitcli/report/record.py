@@ -171,6 +171,7 @@ def build_report(model: Model, table, data, fitted, request: ReportRequest) -> R
     for s in sections:
         warnings += s.warnings
     behind = _behind(model, result, data, columns, counted, rows, warnings)
+    warnings += _geometry_warnings(model, result, data, d.figures)
     warnings += _inlier_warnings(request, fitted)
     check = fitted.info.get("check")
     if check and not check["passed"]:
@@ -182,6 +183,23 @@ def build_report(model: Model, table, data, fitted, request: ReportRequest) -> R
     warnings += [f"quality gate failed: {g.text}" for g in gates if not g.passed]
     return Report(table.source, model, result, request, fitted.inlier, _robust(fitted, rows), d,
                   sections, behind, rows, gates, tuple(warnings), columns)
+
+
+ILL_CONDITIONED = 1e4  # condition number of J^T J (normalised frame) beyond which to warn
+
+
+def _geometry_warnings(model, result, data, figures) -> list[str]:
+    """Near-degenerate data, said with its figure: an ill-conditioned fit (measured
+    models: points nearly on a plane or a line), and the model's own (a ratio's pole)."""
+    out = []
+    condition = figures.get("condition_number")
+    if model.measured and condition is not None and condition > ILL_CONDITIONED:
+        what = model.geometry(data)
+        out.append(f"the fit is ill-conditioned: the condition number of J^T J in the "
+                   f"normalised frame is {condition:.3g} (points well spread give 10 to 1000)"
+                   + (f"; {what}" if what else "") + ": some parameters are poorly determined "
+                   "(see their standard errors)")
+    return out + model.fit_warnings(result.params, data)
 
 
 LOW_INLIERS = 0.5  # least squares with fewer inliers than this is not a model of most points

@@ -16,12 +16,13 @@ import numpy as np
 from ... import camera
 from ...manifold import Sphere, unit
 from ...normalize import DegenerateDataError, moment_rank, planar_rank, similarity
-from ...samples import Synthetic, pick_outliers
-from ..base import Frame, Model, Section, identity_frame
+from ...samples import Synthetic, draw_until, pick_outliers
+from ..base import Frame, Model, Section, identity_frame, thinness
 from . import CARD
 from .kernel import Project3dKernel, dlt  # noqa: F401  (Project3dKernel: public here)
 
 PARAM_NAMES = ("a", "b", "c", "t1", "e", "f", "g", "t2", "i", "j", "k", "t3")
+NEARLY = 0.05  # a spread below this share of the widest: nearly degenerate
 def to_homogeneous(X: np.ndarray) -> np.ndarray:
     """(n, d) -> (n, d+1) with a trailing column of ones."""
     return np.column_stack([X, np.ones(len(X))])
@@ -107,8 +108,24 @@ class Project3d(Model):
                 f"the world points {shape[rank]}: a 3x4 projection is not unique for them"
                 + (hint if rank == 2 else "; they must span 3D space")
             )
-        if planar_rank(data[1][:, 0], data[1][:, 1]) == 0:
+        image = planar_rank(data[1][:, 0], data[1][:, 1])
+        if image == 0:
             raise DegenerateDataError("the image points are all the same point")
+        if image == 1:
+            raise DegenerateDataError(
+                "the image points lie on one line: only a degenerate camera (its three rows "
+                "of M dependent) maps 3D points onto a line; M is not determined")
+
+    def geometry(self, data):
+        """World points nearly on a plane, or image points nearly on a line."""
+        world, image = thinness(data[0]), thinness(data[1])
+        if world < NEARLY:
+            return (f"the world points are nearly on one plane (their thinnest spread is "
+                    f"{world:.2g} of their widest)")
+        if image < NEARLY:
+            return (f"the image points are nearly on one line (their thinnest spread is "
+                    f"{image:.2g} of their widest)")
+        return None
 
     def start(self, kernel, data, init, rng):
         if init == "identity":
@@ -195,13 +212,17 @@ class Project3d(Model):
         camera `distance` away; pixel noise `noise` (sigma per coordinate); `offset`
         shifts the world frame (survey coordinates)."""
         K, R, C, M = camera.random_camera(rng, focal, width, height, distance)
-        X = np.empty((0, 3))
-        while len(X) < n:  # keep points that land in the image, in front of the camera
-            cand = rng.uniform(-size / 2, size / 2, (4 * n, 3))
-            uv = project_points(M, cand)
-            ok = (depths(M, cand) > 0.1) & np.all((uv >= 0) & (uv <= [width, height]), axis=1)
-            X = np.vstack([X, cand[ok]])
-        X = X[:n]
+
+        def draw(m):  # keep the points that land in the image, in front of the camera
+            cand = rng.uniform(-size / 2, size / 2, (m, 3))
+            with np.errstate(all="ignore"):
+                uv = project_points(M, cand)
+                ok = (depths(M, cand) > 0.1) & np.all((uv >= 0) & (uv <= [width, height]), axis=1)
+            return cand[ok]
+
+        X = draw_until(n, draw, f"of the scene (`size` {size:g}) are in front of the camera "
+                       f"and in its {width:g} x {height:g} image (`focal` {focal:g}, "
+                       f"`distance` {distance:g})")
         uv = project_points(M, X) + rng.normal(0.0, noise, (n, 2))
         bad = pick_outliers(rng, n, outliers)
         uv[bad] = rng.uniform([0, 0], [width, height], (int(bad.sum()), 2))
