@@ -4,6 +4,7 @@ importing numpy; the numerical modules are imported inside the commands."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -17,7 +18,14 @@ from . import __version__
 from .commands import fit, gradcheck, predict, synth
 from .commands.options import learn_model_options
 from .core.models import CARDS
-from .errors import EXIT_BROKEN_PIPE, EXIT_CRASH, EXIT_INTERRUPTED
+from .errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CRASH,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    BrokenPipe,
+    FitcliError,
+)
 from .io import atomic
 from .report import console
 
@@ -36,7 +44,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"fitcli {__version__}")
+        console.write_text(f"fitcli {__version__}\n")
         raise typer.Exit()
 
 
@@ -117,20 +125,38 @@ def _run(args: list[str]) -> int:
     except KeyboardInterrupt:  # outside a fit, e.g. while reading standard input
         console.error("interrupted")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # the help, or the version, into a closed pipe
+    except (BrokenPipeError, BrokenPipe):  # the help, or the version, into a closed pipe
         console.silence_stdout()
         return EXIT_BROKEN_PIPE
+    except FitcliError as exc:  # outside a command, e.g. --version on a closed stdout
+        console.error(str(exc))
+        return exc.exit_code
+    except SystemExit as exc:  # typer's own exit 1 on a broken pipe: quiet, 141
+        if console.recover_broken_pipe():
+            return EXIT_BROKEN_PIPE
+        raise
     except typer.Abort:  # end of input at a prompt
         console.error("aborted")
         return EXIT_CRASH
+    except OSError as exc:  # the help into a full or failing stdout (every file fitcli
+        # writes goes through io.atomic, which says which); anything else is a bug
+        if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EDQUOT, errno.EFBIG):
+            return _crash(exc)
+        console.error(f"cannot write to standard output ({exc.strerror})")
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001  (a bug: one line, unless debugging)
-        if os.environ.get("FITCLI_DEBUG"):
-            raise
-        detail = " ".join(str(exc).split())[:200]
-        console.error(f"internal error ({type(exc).__name__}: {detail}); this is a bug in fitcli, "
-                      "please report it with the command you ran (FITCLI_DEBUG=1 shows the traceback)")
-        return EXIT_CRASH
+        return _crash(exc)
     return code if isinstance(code, int) else 0
+
+
+def _crash(exc: Exception) -> int:
+    """A bug: one line and exit 1, unless debugging."""
+    if os.environ.get("FITCLI_DEBUG"):
+        raise exc
+    detail = " ".join(str(exc).split())[:200]
+    console.error(f"internal error ({type(exc).__name__}: {detail}); this is a bug in fitcli, "
+                  "please report it with the command you ran (FITCLI_DEBUG=1 shows the traceback)")
+    return EXIT_CRASH
 
 
 def _first_lower(text: str) -> str:

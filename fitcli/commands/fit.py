@@ -74,19 +74,23 @@ class FitOptions:
         help="Save the fitted model here (atomically; - for stdout) for fitcli predict.  "
         "A fit that did not converge is not saved, and an existing file is kept.")
     save_unconverged: bool = option(
-        False, "--save-unconverged", help="Save the model with -o even if the fit did not converge.")
+        False, "--save-unconverged",
+        help="Save the model with -o even if the fit did not converge (a failed gate, points "
+        "behind the camera or a failed robust check still keep the old file).")
     sigma: Optional[float] = option(
         None, positive=True, panel=REPORT_PANEL, show_default=False,
         help="Known noise per target coordinate (pixels, ratio units): tests the residual against "
         "it and uses it for the standard errors (else sigma is estimated).")
     robust: str = option(
         "none", choices=ROBUST_METHODS, panel=REPORT_PANEL, show_default=True,
-        help="Outlier handling (ratio2d, project3d): huber or cauchy loss on the point error, or "
-        "RANSAC over minimal sets then least squares on the inliers.")
+        help="Outlier handling (ratio2d, project3d): huber or cauchy loss on the point error from "
+        "a robust start, or RANSAC over minimal sets then least squares on the inliers; "
+        "each is checked, and exits 4 if it fails.")
     threshold: Optional[float] = option(
         None, positive=True, panel=REPORT_PANEL, show_default=False,
         help="Point error (input's units) beyond which a point is an outlier; the scale of "
-        "--robust (default with --sigma: 3 x sigma).")
+        "--robust [default: 3 x --sigma, or with --robust alone 3 x a robust estimate of "
+        "the noise].")
     residuals: Optional[str] = option(
         None, metavar="FILE", panel=REPORT_PANEL, show_default=False,
         help="Write per-point predictions, residuals and inlier flags to this CSV file.")

@@ -83,7 +83,7 @@ def domain_check(d: Decl):
     def check(value):
         if value is not None and d.problem(value) is not None:
             raise typer.BadParameter(d.problem(value))
-        return value
+        return value + 0.0 if isinstance(value, float) else value  # -0 as 0 (a noise of -0)
 
     return check
 

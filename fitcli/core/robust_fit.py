@@ -43,6 +43,8 @@ MAX_ROUNDS = 10  # RANSAC: refit on the inliers at most this often
 THRESHOLD_SIGMAS = 3.0  # the threshold from an estimated scale
 CHECK_EXCESS = 0.05  # Huber/Cauchy: mean squared error of the inliers at most 5% above LS's
 CHECK_KEPT = 0.9  # Huber/Cauchy: keep at least 90% of the robust start's inliers
+RANSAC_LOSS = ("mean over the inliers of s, the squared point error (least squares on the "
+               "RANSAC consensus set)")
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ def robust_fit(model: str | Model, data: tuple[np.ndarray, ...], method: str = "
     if threshold is not None and not threshold > 0:
         raise ValueError(f"the threshold must be > 0; got {threshold!r}")
     started = time.perf_counter()
-    info: dict[str, Any] = {"method": method, "threshold": threshold}
+    described = RANSAC_LOSS if method == "ransac" else _loss_text(LOSSES.get(method))
+    info: dict[str, Any] = {"method": method, "threshold": threshold, "loss": described}
     start = None
     if method != "none":
         model.check(data)
@@ -108,7 +111,6 @@ def robust_fit(model: str | Model, data: tuple[np.ndarray, ...], method: str = "
         info.update(more)
     else:
         result = fit(model, data, seed=seed, **fit_options)
-        info["loss"] = _loss_text(None)
     return _finish(model, data, result, method, threshold, info, started)
 
 
@@ -134,6 +136,8 @@ def _finish(model, data, result, method, threshold, info, started) -> RobustFit:
 
 
 def _loss_text(loss) -> str:
+    """What a fit with `loss` (a class or an instance of core.robust's, or None for least
+    squares) minimises, in words."""
     if loss is None:
         return "mean over the points of s, the squared point error (least squares)"
     return f"mean over the points of rho(s), s = the squared point error; {loss.formula}"
@@ -212,8 +216,7 @@ def _ransac_fit(model: Model, data, threshold: float, seed: int, start: _Start |
     if start is not None and ends[0][0].status is not Status.INTERRUPTED:
         ends.append(_refitted(model, data, threshold, start, seed, **fit_options))
     result, inlier, rounds = min(ends, key=lambda end: end[3])[:3]
-    info.update(refits=rounds, loss="mean over the inliers of s, the squared point error "
-                                    "(least squares on the RANSAC consensus set)")
+    info["refits"] = rounds
     if result.status is not Status.INTERRUPTED:
         info["check"] = _kept(model, result, data, first, threshold) or {
             "passed": True, "kept": int(np.count_nonzero(inlier)),
@@ -244,7 +247,7 @@ def _m_estimate(model: Model, data, loss, seed: int, start: _Start | None, **fit
     """Huber or Cauchy from a robust start (least squares on a consensus set), checked
     against least squares on its own inliers."""
     start, info = _consensus(model, data, loss.c, seed, start, **fit_options)
-    info.update(loss=_loss_text(loss), start="least squares on a consensus set")
+    info["start"] = "least squares on a consensus set"
     if start.result.status is Status.INTERRUPTED:
         return start.result, info
     result = fit(model, data, seed=seed, loss=loss, start=start.result.params, **fit_options)

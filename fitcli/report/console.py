@@ -208,14 +208,27 @@ def flush_stdout() -> bool:
     return True
 
 
+def recover_broken_pipe() -> bool:
+    """Whether typer ended the run for a broken pipe (it then wraps stdout and stderr to
+    hide their errors and exits 1); if so, its wrappers are undone and stdout silenced."""
+    if type(sys.stdout).__name__ != "PacifyFlushWrapper":
+        return False
+    sys.stdout = getattr(sys.stdout, "wrapped", sys.stdout)
+    if type(sys.stderr).__name__ == "PacifyFlushWrapper":
+        sys.stderr = getattr(sys.stderr, "wrapped", sys.stderr)
+    silence_stdout()
+    return True
+
+
 def silence_stdout() -> None:
-    """After a broken pipe: standard output to /dev/null, so that nothing more (not even
-    the interpreter's last flush at exit) fails writing to it."""
+    """After a broken pipe: standard output's descriptor to /dev/null, so that nothing
+    more (not even the interpreter's last flush at exit) fails writing to it."""
     try:
+        fd = sys.stdout.fileno()
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
+        os.dup2(devnull, fd)
         os.close(devnull)
-    except OSError:
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's stream): nothing to do
         pass
 
 
