@@ -65,22 +65,29 @@ gradcheck.register(app, CARDS.values())
 
 
 def main() -> None:
-    """The console script: exit with the code of run()."""
-    sys.exit(run(sys.argv[1:]))
+    """The console script: exit with the code of run().  A signal after the run is over
+    changes nothing (its files are in place, its code decided): it is not the default
+    action, which would kill the process with a code that says nothing was done."""
+    sys.exit(run(sys.argv[1:], after=_too_late))
+
+
+def _too_late(signum, frame) -> None:
+    """A signal once the run is over: ignored."""
 
 
 # typer's usage errors derive from click's ClickException (vendored by newer typer)
 _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
-def run(args: list[str]) -> int:
+def run(args: list[str], after=None) -> int:
     """Run the app on args and return its exit code.  Every failure is one line on
     stderr: a usage error as "error: <what>", a crash (a bug) as "error: internal error"
     with exit 1, its traceback shown only with FITCLI_DEBUG=1.  Ctrl-C and SIGTERM
     interrupt the run (exit 130 and 143, nothing saved); a broken pipe on stdout ends it
-    quietly (exit 141)."""
+    quietly (exit 141).  `after`: the handler of SIGINT and SIGTERM once the run is
+    over (None: the ones before it)."""
     atomic.new_run()
-    with _interrupts() as received:
+    with _interrupts(after) as received:
         code = _run(args)
         if not console.flush_stdout():
             code = EXIT_BROKEN_PIPE
@@ -90,9 +97,10 @@ def run(args: list[str]) -> int:
 
 
 @contextmanager
-def _interrupts():
+def _interrupts(after=None):
     """SIGINT and SIGTERM as KeyboardInterrupt (a fit then reports its best point so
-    far), deferred while a file is being put in place; yields the signals received."""
+    far), deferred while a file is being put in place; yields the signals received.
+    Then `after` handles them (None: the handlers before)."""
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield received
@@ -108,7 +116,7 @@ def _interrupts():
         yield received
     finally:
         for s, handler in previous.items():
-            signal.signal(s, handler)
+            signal.signal(s, after or handler)
 
 
 def _run(args: list[str]) -> int:

@@ -17,7 +17,7 @@ import pytest
 
 from fitcli import cli
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, target
 
 TABLE = ROOT / "docs" / "errors.md"
 
@@ -335,18 +335,6 @@ def _trap(case: str):
     return next((t for key, t in INTERRUPTS.items() if case.startswith(key)), None)
 
 
-def _target(name: str):
-    """(owner, attribute) of "module:attr" or "module:Class.attr"."""
-    import importlib
-
-    module, path = name.split(":")
-    owner = importlib.import_module(module)
-    *parts, attr = path.split(".")
-    for part in parts:
-        owner = getattr(owner, part)
-    return owner, attr
-
-
 @contextmanager
 def _interrupted(case: str, folder: Path, monkeypatch):
     """The trap of INTERRUPTS[case], if any: it sends the signal to this process (whose
@@ -378,7 +366,7 @@ def _interrupted(case: str, folder: Path, monkeypatch):
 
     for spec, firing in ((arm and arm[0], False), (name, True)):
         if spec:
-            owner, attr = _target(spec)
+            owner, attr = target(spec)
             monkeypatch.setattr(owner, attr, wrap(getattr(owner, attr), firing))
     if sig is not None:
         yield

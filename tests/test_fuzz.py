@@ -46,6 +46,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from .conftest import target
+
 ENV = {"NO_COLOR": "1", "TERMINAL_WIDTH": "100"}
 SCRIPT = Path(sys.executable).parent / "fitcli"
 HANG_SECONDS = 60  # one run of the CLI on a few dozen points takes well under a second
@@ -111,6 +113,7 @@ def run_cli(args, stdin_bytes: bytes = b"", streams=None) -> Run:
     crash = None
     with CliRunner().isolation(input=stdin_bytes, env=ENV) as (out, err, _):
         argv, sys.argv = sys.argv, ["fitcli", *args]
+        handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.alarm(HANG_SECONDS)
         try:
@@ -134,6 +137,8 @@ def run_cli(args, stdin_bytes: bytes = b"", streams=None) -> Run:
         finally:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, previous)
+            for s, handler in handlers.items():  # the script leaves them ignored: it exits
+                signal.signal(s, handler)
             sys.argv = argv
         for w in caught:
             sys.stderr.write(warnings.formatwarning(w.message, w.category, w.filename, w.lineno))
@@ -475,6 +480,8 @@ NUMBERS = [
     "-Infinity", "1e99999", "-1e99999", "1" * 400, "0." + "0" * 330 + "1", "9" * 309,
     "1e", "e5", "--1", "1.2.3", "1d5", "0b1", "True", '"1"', "'2'", '""', "\u0663", "\uff11",
     "1\u00a0", "1\u2028", "3\r4", "1\x0b", "1\x1c2", "\x85", "1e+308", "1E5", " ", "",
+    '"1.5"', '" 2 "', '"nan"', '"1_000"', "1e-330", "0e-999", "0." + "0" * 25 + "1e-300",
+    "\u0661\u0662", "\uff11.5",
 ]
 LABELS = ["1", "-1", "0", "+1", "1.0", "-1.0", "2", "yes", "no", "cat", "dog", "'a'", '"b"',
           "nan", "inf", "", " ", "0.5", "\u00e9", "a\u2028b"]
@@ -1023,21 +1030,10 @@ TRAPS = [  # (where, at which call): every stage of a fit, from reading to the l
 ]
 
 
-def _target(name: str):
-    import importlib
-
-    module, path = name.split(":")
-    owner = importlib.import_module(module)
-    *parts, attr = path.split(".")
-    for part in parts:
-        owner = getattr(owner, part)
-    return owner, attr
-
-
 @contextlib.contextmanager
 def _signal_at(name: str, nth: int, sig: int):
     """Send `sig` to this process just before the nth call of `name`."""
-    owner, attr = _target(name)
+    owner, attr = target(name)
     original, calls = getattr(owner, attr), [0]
 
     def trapped(*args, **kwargs):
@@ -1174,7 +1170,8 @@ def test_streams_that_fail(data, tmp_path_factory):
     if run.code == 141:  # quiet: what was said before stdout broke, and nothing about it
         assert kind == "stdout broken pipe" and "error: " not in run.stderr, run
     elif run.code == 2 and any(w in run.stderr for w in ("standard output", "standard input")):
-        assert lines[-1].startswith("error: ") and sum(l.startswith("error: ") for l in lines) == 1, run
+        errors = [line for line in lines if line.startswith("error: ")]
+        assert lines[-1].startswith("error: ") and len(errors) == 1, run
     else:  # the stream was not needed: the run as without the fault
         assert run.code in (0, 2, 4) and "standard " not in run.stderr, run
         return
@@ -1184,7 +1181,8 @@ def test_streams_that_fail(data, tmp_path_factory):
 FIT_NUMBERS = {
     "--lr": ["0.01", "1e-300"], "--tol": ["1e-8", "0.5"], "--gtol": ["1e-8"], "--xtol": ["1e-8"],
     "--sigma": ["0.5", "1e-300", "1e300"], "--threshold": ["2", "1e300"],
-    "--max-rms": ["1", "1e300"], "--min-inliers": ["0", "0.5", "1"], "--seed": ["0", "7", str(2**70)],
+    "--max-rms": ["1", "1e300"], "--min-inliers": ["0", "0.5", "1"],
+    "--seed": ["0", "7", str(2**70)],
     "--max-iter": ["1", "5"],
 }
 SYNTH_NUMBERS = {

@@ -262,7 +262,8 @@ def _m_estimate(model: Model, data, loss, seed: int, start: _Start | None, **fit
 def _kept(model, result, data, start: _Start, threshold: float) -> dict | None:
     """The failed check of a fit that kept fewer than CHECK_KEPT of its start's inliers
     (outliers pulled it away from them); None if it kept them."""
-    kept = int(np.count_nonzero(squared_errors(model, result.params, data) <= threshold * threshold))
+    s = squared_errors(model, result.params, data)
+    kept = int(np.count_nonzero(s <= threshold * threshold))
     before = int(np.count_nonzero(start.inlier))
     if kept >= max(model.min_points, CHECK_KEPT * before):
         return None

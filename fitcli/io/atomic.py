@@ -305,6 +305,7 @@ def _commit(files: list) -> None:
                 if tmp:
                     _unlink(tmp)
                 if isinstance(exc, OSError):
-                    raise OutputError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None
+                    why = exc.strerror or exc
+                    raise OutputError(f"{option} {path}: cannot write ({why})") from None
                 raise
         _state["done"] = bool(files)

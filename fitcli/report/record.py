@@ -274,8 +274,9 @@ def _gates(request: ReportRequest, figures: dict, fitted, result: FitResult) -> 
     if request.max_rms is not None:
         rms, limit = figures["rms"], request.max_rms
         passed = bool(rms <= limit)  # NaN: no point counted, failed
+        sign = "<=" if passed else ">"
         gates.append(Gate("max-rms", limit, rms, passed,
-                          f"RMS point error {rms:.6g} {'<=' if passed else '>'} `max_rms` {limit:g}"))
+                          f"RMS point error {rms:.6g} {sign} `max_rms` {limit:g}"))
     if request.min_inliers is not None:
         fraction, limit = fitted.info["n_inliers"] / len(fitted.inlier), request.min_inliers
         passed = fraction >= limit
