@@ -9,9 +9,10 @@
 Without a threshold, a robust method estimates the noise scale first: least median of
 squares (LMedS) over minimal sets, refined on the points within 2.5 of its sigma, and
 takes the threshold as 3 sigma.  The robust start of Huber and Cauchy is least squares
-on a consensus set (RANSAC's with a threshold given, LMedS's without); a Huber or Cauchy
-fit is then checked against least squares on its own inliers, and one that outliers
-pulled away from them fails the check (the report refuses it).
+on RANSAC's consensus set; a Huber or Cauchy fit is then checked against least squares
+on its own inliers, and one that outliers pulled away from them fails the check (the
+report refuses it: exit 4).  RANSAC's check is that its refits keep most of the
+consensus; an estimated scale's, that most points are within its threshold.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from .result import FitResult, Status
 from .robust import (
     INLIER_SIGMAS,
     LOSSES,
-    chi2_median,  # noqa: F401  (public here)
     least_median,
     ransac,
     squared_errors,
@@ -96,7 +96,8 @@ def robust_fit(model: str | Model, data: tuple[np.ndarray, ...], method: str = "
         info["threshold_source"] = "given" if threshold is not None else "estimated"
         if threshold is None:
             start, scale = _estimated_scale(model, data, seed, **fit_options)
-            threshold = THRESHOLD_SIGMAS * scale
+            # exact data: a sigma of rounding, the threshold not below the targets' digits
+            threshold = max(THRESHOLD_SIGMAS * scale, math.sqrt(loss_floor(data[-1])))
             info.update(threshold=threshold, sigma_estimate=scale,
                         scale="3 x sigma from least median of squares, refined on the points "
                               f"within {INLIER_SIGMAS:g} sigma")

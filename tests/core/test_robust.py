@@ -225,3 +225,35 @@ def test_threshold_without_robust_only_labels_points():
     plain = robust_fit(model, data, "none", threshold=THRESHOLD)
     np.testing.assert_array_equal(plain.result.params, fit(model, data).params)
     assert plain.info["n_inliers"] == int(plain.inlier.sum())
+
+
+@pytest.mark.parametrize("m", [1, 2])
+@pytest.mark.parametrize("t", [0.5, 2.0, 6.25, 9.0, 1e6])
+def test_truncated_chi_square_moments_match_sampling(m, t, rng):
+    """E[X | X <= t] = m F_{m+2}(t) / F_m(t) and E[X^2 | X <= t] = m (m+2) F_{m+4}(t) / F_m(t)
+    (docs/math.md s.6), against 400,000 draws of chi2(m)."""
+    from fitcli.core.robust import truncated_moments
+
+    x = rng.chisquare(m, 400_000)
+    kept = x[x <= t]
+    mean, var = truncated_moments(m, t)
+    assert mean == pytest.approx(kept.mean(), rel=0.01)
+    assert var == pytest.approx(kept.var(), rel=0.03)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_noise_test_of_a_robust_fit_allows_for_the_cut(seed):
+    """With --sigma right and a fifth of gross outliers, the inliers' residual is what
+    the noise explains once the test allows for the errors the threshold cut off; taken
+    as an uncut chi-square it read 'sigma is too large' at large n."""
+    from fitcli.core.diagnostics import diagnose
+
+    model = MODELS["project3d"]
+    sample = synthesize("project3d", seed=seed, n=4000, noise=0.5, outliers=0.2)
+    data = model.split(sample.table)[0]
+    robust = robust_fit(model, data, "ransac", threshold=1.0, seed=seed)  # 2 sigma: a deep cut
+    params, inlier = robust.result.params, robust.inlier
+    cut = diagnose(model, params, data, sigma=0.5, inlier=inlier, threshold=1.0)["noise_test"]
+    uncut = diagnose(model, params, data, sigma=0.5, inlier=inlier)["noise_test"]
+    assert cut["verdict_code"] == "ok" and cut["cut_at"] == 1.0
+    assert uncut["verdict_code"] == "too_small"
