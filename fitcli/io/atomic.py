@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
@@ -86,6 +85,8 @@ def _write_temporary(target: str, text: str | bytes, created=lambda tmp: None) -
     """A temporary file next to `target` holding `text`, flushed to disk, with the mode
     the target has (or would get); removed again if anything fails or is interrupted.
     `created(tmp)` is called as soon as it exists, before an interrupt can come."""
+    import tempfile  # on the first write, not at start-up
+
     binary, fd, tmp = isinstance(text, bytes), None, None
     try:
         with _deferred():  # no interrupt between creating the file and knowing its name
