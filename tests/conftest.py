@@ -13,6 +13,19 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 
 
+def target(name: str):
+    """(owner, attribute name) of "module:attr" or "module:Class.attr": what a test's trap
+    replaces (e.g. "os:fsync", "fitcli.core.objective:Kernel.normal")."""
+    import importlib
+
+    module, path = name.split(":")
+    owner = importlib.import_module(module)
+    *parts, attr = path.split(".")
+    for part in parts:
+        owner = getattr(owner, part)
+    return owner, attr
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261122)

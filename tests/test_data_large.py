@@ -34,7 +34,7 @@ def test_mapped_fast_path_equals_the_careful_pass(tmp_path, rng, sep, newline, b
     path = tmp_path / "big.csv"
     path.write_text(bom + text, newline="")
     assert path.stat().st_size > data_module.FAST_MIN_BYTES
-    assert data_module._map(str(path)) is not None
+    assert data_module.load(str(path), data_module.FAST_MIN_BYTES).mapped
     table = read_table(str(path), COLS, model="project3d")
     assert np.array_equal(table.values, values)
     assert np.array_equal(table.values, careful(path))
@@ -128,3 +128,54 @@ def test_reading_a_large_file_does_not_import_pandas(tmp_path, rng):
             "print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("sep", [",", ";", " "])
+@pytest.mark.parametrize("edit,problem", [
+    (lambda row: row, None),  # every number quoted
+    (lambda row: "1_000" + row[row.index(SEP_MARK):], "expected a number, got '1_000'"),
+    (lambda row: "\uff11" + row[row.index(SEP_MARK):], "expected a number, got '\uff11'"),
+    (lambda row: "1e-400" + row[row.index(SEP_MARK):], "'1e-400' underflows double precision"),
+    (lambda row: "0." + "0" * 330 + "1" + row[row.index(SEP_MARK):], "underflows double precision"),
+    (lambda row: "0e-999" + row[row.index(SEP_MARK):], None),  # a zero written oddly: a zero
+], ids=["quoted", "digit separator", "full-width digit", "underflow", "underflow by zeros",
+        "zero"])
+def test_numbers_read_alike_in_a_large_and_a_small_file(tmp_path, rng, engine, sep, edit,
+                                                          problem):
+    """Quoted numbers are read, numbers that are not ASCII decimals or that underflow to 0
+    refused, by line and column, whichever engine reads the file (pyarrow read quoted
+    numbers and underflowed to 0; the careful pass read 1_000 and other scripts' digits)."""
+    text, values = big_text(rng, n=3000, sep=sep)
+    lines = text.split("\n")
+    quote = problem is None and edit(SEP_MARK + "x") == SEP_MARK + "x"
+    if quote:
+        lines = [lines[0]] + [sep.join(f'"{v}"' for v in r.split(sep)) for r in lines[1:-1]] + [""]
+    else:
+        lines[1500] = edit(lines[1500].replace(sep, SEP_MARK, 1)).replace(SEP_MARK, sep)
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines))
+    got = _outcome(lambda: read_table(str(path), COLS, model="project3d").values)
+    expected = _outcome(lambda: careful(path))
+    if problem is not None:
+        assert isinstance(got, str) and got == expected and problem in got, got
+        assert "line 1501, column 'X'" in got
+    else:
+        assert np.array_equal(got, expected)
+        if quote:
+            assert np.array_equal(got, values)
+
+
+SEP_MARK = "\x00sep\x00"
+
+
+def test_a_first_line_over_64_kib_is_read_whole(tmp_path, rng):
+    """The sniffer read the first 64 KiB: a longer header or comment line was cut, and
+    the file read as empty or with the wrong columns."""
+    text, values = big_text(rng, n=200)
+    header, body = text.split("\n", 1)
+    wide = header + "," + ",".join(f"extra{j}" for j in range(9000))  # > 64 KiB
+    rows = [r + "," + ",".join(["0"] * 9000) for r in body.rstrip("\n").split("\n")]
+    for lines in (["# " + "notes " * 12000, text], [wide + "\n" + "\n".join(rows) + "\n"]):
+        path = tmp_path / "wide.csv"
+        path.write_text("\n".join(lines))
+        assert np.array_equal(read_table(str(path), COLS, model="project3d").values, values)

@@ -2,10 +2,14 @@
 below, through the console script's entry point; its exit code and the line it prints
 must be the ones the table shows, and nothing may print a traceback."""
 
+import io
 import json
 import os
 import re
 import shlex
+import signal
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +17,7 @@ import pytest
 
 from fitcli import cli
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, target
 
 TABLE = ROOT / "docs" / "errors.md"
 
@@ -88,6 +92,57 @@ def _labels(values) -> str:
     return _text(["x,y,label"] + [",".join(r.split(",")[:2] + [str(v)]) for r, v in zip(rows[1:], values)])
 
 
+def _outliers() -> str:
+    """A camera sample with a fifth of its image points replaced at random."""
+    from fitcli.core.synth import synthesize
+
+    sample = synthesize("project3d", seed=4, n=150, noise=0.5, outliers=0.2)
+    return _csv("X,Y,Z,u,v", sample.table)
+
+
+def _image_line() -> str:
+    """World points spanning 3D space whose image points lie on one line."""
+    rng = np.random.default_rng(3)
+    X, u = rng.uniform(-1, 1, (30, 3)) + [0, 0, 4], rng.uniform(0, 600, 30)
+    return _csv("X,Y,Z,u,v", np.column_stack([X, u, 0.5 * u + 3]))
+
+
+def _nearly_plane() -> str:
+    """A real camera's view of points within 0.5% of a plane."""
+    from fitcli.core.synth import synthesize
+
+    sample = synthesize("project3d", seed=1, n=200, noise=0.0)
+    X = sample.table[:, :3].copy()
+    X[:, 2] = X[:, 2].mean() + 0.005 * (X[:, 2] - X[:, 2].mean())
+    N = np.column_stack([X, np.ones(len(X))]) @ sample.params.reshape(3, 4).T
+    uv = N[:, :2] / N[:, 2:] + np.random.default_rng(0).normal(0, 0.5, (len(X), 2))
+    return _csv("X,Y,Z,u,v", np.column_stack([X, uv]))
+
+
+def _pole() -> str:
+    """Ratios of a map whose denominator crosses zero among the points, read at (x, y)
+    with a little error: the points next to the pole decide the loss."""
+    rng = np.random.default_rng(2)
+    x, y = rng.uniform(-1, 1, (2, 200))
+    ratio = (2 * x + y + 1) / (x - y + 0.1)
+    return _csv("x,y,ratio", np.column_stack([x + rng.normal(0, 0.01, 200),
+                                              y + rng.normal(0, 0.01, 200), ratio]))
+
+
+def _raw_units() -> str:
+    """Labelled points in the thousands, more than the start's scan of pairs covers."""
+    from fitcli.core.synth import synthesize
+
+    sample = synthesize("linear-tanh", seed=0, n=400, noise=2.0, scale=1000.0)
+    return _text(["x,y,label"] + [f"{x!r},{y!r},{int(l)}" for x, y, l in sample.table.tolist()])
+
+
+def _quoted(lines: list[str], repeat: int = 1) -> str:
+    """The rows with every number in double quotes, as CSV writers that quote all do."""
+    rows = [",".join(f'"{v}"' for v in r.split(",")) for r in lines[1:]] * repeat
+    return _text([lines[0]] + rows)
+
+
 P = _points()
 FILES = {
     "points.csv": _text(P),
@@ -134,6 +189,23 @@ FILES = {
     "subatomic.csv": _scaled("project3d.csv", 40, 1e-80, 5),
     "far_labels.csv": _scaled("linear_tanh.csv", 100, 1e60, 2),
     "hom_line.csv": _csv("x,y,u,v", [(a, 2 * a + 1, 100 * a, 50 * a + 3) for a in np.linspace(0, 1, 10)]),
+    "outliers.csv": _outliers(),
+    "image_line.csv": _image_line(),
+    "nearly_plane.csv": _nearly_plane(),
+    "pole.csv": _pole(),
+    "raw_units.csv": _raw_units(),
+    "minimal_ratio.csv": _text(_head("ratio2d.csv", 5)),
+    "quoted.csv": _quoted(P),
+    "quoted_large.csv": _quoted(_head("project3d.csv", 300), repeat=2),
+    "long_comment.csv": _text(["# " + "survey notes " * 6000] + P),
+    "huge_token.csv": _with_row(P, 10, "1.5,2.5,3.5,700," + "9" * 400),
+    "separators.csv": _with_row(P, 10, "1_000,2.5,3.5,700,400"),
+    "arabic.csv": _with_row(P, 10, "1.5,\u0663,3.5,700,400"),
+    "fullwidth.csv": _with_row(P, 10, "1.5,2.5,\uff13,700,400"),
+    "tiny.csv": _with_row(P, 10, "1.5,2.5,3.5,1e-400,400"),
+    "xy.csv": "x,y\n1,2\n3,4\n",
+    "zero_model.json": '{"format": "fitcli-model", "version": 1, "model": "ratio2d", '
+                       '"params": {"a": 0, "b": 0, "t1": 0, "c": 0, "d": 0, "t2": 0}}\n',
 }
 
 
@@ -146,6 +218,11 @@ def _model_files(folder: Path) -> None:
     (folder / "nan_model.json").write_text(text.replace(f'"t1": {doc["params"]["t1"]!r}', '"t1": NaN'))
     (folder / "kind.json").write_text(text.replace('"model": "project3d"', '"model": "project4d"'))
     (folder / "version.json").write_text(text.replace('"version": 1', '"version": 7'))
+    (folder / "bom_model.json").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (folder / "readonly.json").write_text(text)
+    (folder / "readonly.json").chmod(0o444)
+    (folder / "link.csv").symlink_to("points.csv")
+    os.link(folder / "points.csv", folder / "hard.csv")
 
 
 @pytest.fixture
@@ -165,8 +242,9 @@ def folder(tmp_path, monkeypatch, capsys):
 def table_rows() -> list[tuple[str, str, str, int]]:
     """(case, command, line printed, exit code) of each row of docs/errors.md's tables."""
     rows = []
-    for line in TABLE.read_text().splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    for line in TABLE.read_text().splitlines():  # a cell's `\|` is a pipe, not a border
+        cells = [c.strip().replace("\\|", "|")
+                 for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
         if len(cells) == 4 and cells[1].startswith("`fitcli "):
             case, command, printed, code = cells
             rows.append((case, command.strip("`"), printed.strip("`"), int(code)))
@@ -185,20 +263,146 @@ def test_the_table_covers_the_issue():
                   "overflows", "column missing", "duplicate", "--columns", "labels", "one class",
                   "too few points", "one plane", "one line", "identical", "too large", "behind the camera",
                   "crosses zero", "--lr", "--max-iter", "--tol", "unknown model", "truncated",
-                  "another kind", "non-finite", "version"]:
+                  "another kind", "non-finite", "version",
+                  # nothing lost: aliased outputs, permissions, interrupts at every stage
+                  "is the input", "symlink", "hard link", "standard input", "one file",
+                  "owner may not write", "empty output name", "ctrl-c during a fit",
+                  "ransac refit", "huber fit", "report is built", "--residuals is written",
+                  "truncated while it is read",
+                  # ordinary situations: streams, option domains, synth, short messages
+                  "broken pipe", "closed standard output", "full disk", "closed standard input",
+                  "--gtol", "negative --seed", "synth --noise nan", "gradcheck --tol",
+                  "focal length no point fits", "gap wider", "huge token", "byte-order mark",
+                  # results that can be trusted
+                  "quoted numbers", "over 64 kib", "digit separator", "arabic-indic",
+                  "full-width", "underflows", "--columns naming a column twice",
+                  "image points on one line", "nearly on one plane", "pole", "all nan",
+                  "plateau", "minimal fit", "huber pulled", "--robust alone",
+                  "--threshold alone", "--save-unconverged"]:
         assert words in cases, words
 
 
+@contextmanager
+def _streams(args: list[str], monkeypatch):
+    """The command's trailing shell redirection, made real: `< FILE` (the file on
+    descriptor 0 too), `<&-` and `>&-` (closed), `> FILE` (e.g. /dev/full), and
+    `| head -c 1` (a pipe whose reader has left).  Yields the arguments without it."""
+    if "|" in args:
+        read, write = os.pipe()
+        os.close(read)
+        monkeypatch.setattr(sys, "stdout", os.fdopen(write, "w"))
+        yield args[: args.index("|")]
+        return
+    if args[-1] in ("<&-", ">&-"):
+        monkeypatch.setattr(sys, "stdin" if args[-1] == "<&-" else "stdout", None)
+        yield args[:-1]
+        return
+    if len(args) > 2 and args[-2] in ("<", ">"):
+        fd, mode = (0, "rb") if args[-2] == "<" else (1, "wb")
+        saved = os.dup(fd)
+        with open(args[-1], mode) as fh:
+            os.dup2(fh.fileno(), fd)
+            stream = io.TextIOWrapper(io.FileIO(fd, mode[0], closefd=False))
+            monkeypatch.setattr(sys, "stdin" if fd == 0 else "stdout", stream)
+            try:
+                yield args[:-2]
+            finally:
+                if fd == 1:
+                    try:
+                        stream.flush()
+                    except OSError:  # /dev/full
+                        pass
+                os.dup2(saved, fd)
+                os.close(saved)
+        return
+    yield args
+
+
+# Interrupts, by the case that names them: (what arms the trap and after how many calls,
+# or None; what it fires on, and at which call after being armed; the signal it sends).
+INTERRUPTS = {
+    "Ctrl-C during a fit": (None, ("fitcli.core.objective:Kernel.normal", 2), signal.SIGINT),
+    "Ctrl-C during a RANSAC refit": (("fitcli.core.robust_fit:_least_squares_on", 2),
+                                     ("fitcli.core.objective:Kernel.normal", 2), signal.SIGINT),
+    "SIGTERM during a Huber fit": (("fitcli.core.fit:robust_kernel", 1),
+                                   ("fitcli.core.objective:Kernel.normal", 2), signal.SIGTERM),
+    "SIGTERM while the report is built": (None, ("fitcli.report.record:_statistics", 1),
+                                          signal.SIGTERM),
+    "SIGTERM while --residuals is written": (None, ("os:fsync", 1), signal.SIGTERM),
+    "Ctrl-C while the files are put in place": (None, ("os:replace", 1), signal.SIGINT),
+    "a file truncated while it is read": (None, ("fitcli.io.snapshot:_read_unchanged", 1), None),
+}
+
+
+def _trap(case: str):
+    """The trap of the case (INTERRUPTS' key is how the case begins), or None."""
+    return next((t for key, t in INTERRUPTS.items() if case.startswith(key)), None)
+
+
+@contextmanager
+def _interrupted(case: str, folder: Path, monkeypatch):
+    """The trap of INTERRUPTS[case], if any: it sends the signal to this process (whose
+    handlers cli.run installed) just before the call it fires on.  The truncation trap
+    cuts the file being read instead, with the file held open for writing (so that
+    fitcli cannot take a lease on it and reads a copy)."""
+    trap = _trap(case)
+    if trap is None:
+        yield
+        return
+    arm, (name, nth), sig = trap
+    state = {"armed": arm is None, "calls": 0, "armings": 0}
+
+    def wrap(original, firing: bool):
+        def wrapped(*args, **kwargs):
+            if not firing:
+                state["armings"] += 1
+                state["armed"] = state["armed"] or state["armings"] >= arm[1]
+            elif state["armed"]:
+                state["calls"] += 1
+                if state["calls"] == nth:
+                    if sig is None:  # the truncation: args are (source, fh, before)
+                        os.truncate(args[0], 10)
+                    else:
+                        os.kill(os.getpid(), sig)
+            return original(*args, **kwargs)
+
+        return wrapped
+
+    for spec, firing in ((arm and arm[0], False), (name, True)):
+        if spec:
+            owner, attr = target(spec)
+            monkeypatch.setattr(owner, attr, wrap(getattr(owner, attr), firing))
+    if sig is not None:
+        yield
+        return
+    with open(folder / "points.csv", "ab"):  # open for writing: no lease, a checked copy
+        yield
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and not p.is_symlink()}
+
+
 @pytest.mark.parametrize("case,command,printed,code", ROWS, ids=[r[0] for r in ROWS])
-def test_each_row(case, command, printed, code, folder, capsys):
+def test_each_row(case, command, printed, code, folder, capsys, monkeypatch):
     args = shlex.split(command)[1:]
     if case.startswith("unreadable") and os.geteuid() == 0:
         pytest.skip("root reads any file: see test_an_unreadable_file")
-    assert cli.run(args) == code
+    before = _contents(folder)
+    with _streams(args, monkeypatch) as args, _interrupted(case, folder, monkeypatch):
+        assert cli.run(args) == code
+    if code in (130, 141, 143) or (_trap(case) and code):  # nothing saved, nothing left
+        after = _contents(folder)
+        assert set(after) == set(before)
+        cut = os.stat(folder / "points.csv").st_ino  # the truncated input, and its hard link
+        assert all(after[k] == before[k] for k in after if os.stat(folder / k).st_ino != cut)
+    assert not [p for p in os.listdir(folder) if p.startswith(".fitcli-")]
     out, err = capsys.readouterr()
     assert "Traceback" not in err + out
     lines = err.splitlines()
     assert printed == "-" or printed in lines, err
+    if code == 141:  # a broken pipe is quiet
+        assert err == ""
     if code in (2, 3):  # an error is one line, the last; at most notes come before it
         assert lines[-1] == printed and all(not t.startswith("error:") for t in lines[:-1])
         assert out == ""
@@ -209,7 +413,7 @@ def test_an_unreadable_file(folder, capsys, monkeypatch):
     stood in for by the error it raises."""
     import builtins
 
-    from fitcli.io import csv_in as data
+    from fitcli.io import snapshot as data
 
     path = folder / "secret.csv"
     path.write_text(FILES["points.csv"])

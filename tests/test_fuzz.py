@@ -10,7 +10,8 @@ The invariant, for every input (exit codes in fitcli/errors.py):
   may print notes, warnings and progress lines before it); linear-tanh's exit 3 for a
   line the data cannot determine prints the result all the same, without an error line;
 - 4: the result is printed (finite parameters), its status says why (max_iter or
-  non_finite), and stderr has the warning with that message;
+  non_finite), and stderr has the warning with that message; or it converged and
+  stderr says why it is refused (points behind the camera, a robust fit's failed check);
 - anything else (1, a traceback, a hang) is a failure.
 
 On stderr every line is a note, a warning, an error or a progress line, and shows as one
@@ -25,6 +26,7 @@ generated inputs and the runs of the CLI.
 from __future__ import annotations
 
 import collections
+import contextlib
 import importlib.metadata
 import json
 import math
@@ -43,6 +45,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
+
+from .conftest import target
 
 ENV = {"NO_COLOR": "1", "TERMINAL_WIDTH": "100"}
 SCRIPT = Path(sys.executable).parent / "fitcli"
@@ -97,16 +101,19 @@ def _alarm(signum, frame):
     raise Hang(f"no exit after {HANG_SECONDS} s")
 
 
-def run_cli(args, stdin_bytes: bytes = b"") -> Run:
+def run_cli(args, stdin_bytes: bytes = b"", streams=None) -> Run:
     """Call the console script's entry point as `fitcli ARGS` with `stdin_bytes` on standard
     input; capture the exit code, stdout and stderr.  An exception that escapes it is what
     the script would print as a traceback (exit 1).  Python warnings are written to stderr
-    as the interpreter's default filters would (numpy's RuntimeWarnings are shown)."""
+    as the interpreter's default filters would (numpy's RuntimeWarnings are shown).
+    `streams`: a context manager factory that replaces standard input or output for the
+    run (closed, a broken pipe, a full disk); what it replaces reads as empty."""
     args = [str(a) for a in args]
     COUNTS["runs"] += 1
     crash = None
     with CliRunner().isolation(input=stdin_bytes, env=ENV) as (out, err, _):
         argv, sys.argv = sys.argv, ["fitcli", *args]
+        handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.alarm(HANG_SECONDS)
         try:
@@ -116,7 +123,8 @@ def run_cli(args, stdin_bytes: bytes = b"") -> Run:
                                ResourceWarning):
                     warnings.simplefilter("ignore", hidden)
                 try:
-                    ENTRY()
+                    with (streams or contextlib.nullcontext)():
+                        ENTRY()
                     code = 0
                 except SystemExit as exc:
                     code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
@@ -129,6 +137,8 @@ def run_cli(args, stdin_bytes: bytes = b"") -> Run:
         finally:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, previous)
+            for s, handler in handlers.items():  # the script leaves them ignored: it exits
+                signal.signal(s, handler)
             sys.argv = argv
         for w in caught:
             sys.stderr.write(warnings.formatwarning(w.message, w.category, w.filename, w.lineno))
@@ -217,7 +227,10 @@ def check_fit(run: Run, command: str, json_output: bool = True) -> None:
         assert not errors, run
         if json_output:
             doc = _result(run)
-            if doc["converged"]:  # project3d: the optimum, but points behind the camera
+            check = doc["robust"].get("check") or {"passed": True}
+            if doc["converged"] and not check["passed"]:  # a robust fit refused by its check
+                assert any("failed its check" in line for line in lines), run
+            elif doc["converged"]:  # project3d: the optimum, but points behind the camera
                 assert doc["behind_camera"]["count"] > 0, run
                 assert any("behind the fitted camera" in line for line in lines), run
             else:
@@ -232,8 +245,8 @@ BOX = tuple(map(chr, range(0x2500, 0x2580)))  # the lines of a rich table
 
 def check_predict(run: Run, model: str | None = None, with_inputs: bool = False) -> None:
     """0: CSV of the predictions on stdout (non-finite ones only with the warning that says
-    so), and with targets the table of errors on stderr; 2: one error line and nothing on
-    stdout."""
+    so), and with targets the table of errors on stderr; 2, or 3 (a model that maps every
+    point to NaN or infinity): one error line and nothing on stdout."""
     assert run.crash is None, f"exception escaped the entry point\n{run}"
     lines = _stderr_lines(run, *((f"{model} model ", *BOX) if run.code == 0 and model else ()))
     if run.code == 0:
@@ -246,7 +259,7 @@ def check_predict(run: Run, model: str | None = None, with_inputs: bool = False)
         values = np.array([[float(v) for v in row.split(",")] for row in rows[1:]]).ravel()
         if not np.all(np.isfinite(values)):
             assert any("no finite prediction" in line for line in lines), run
-    elif run.code == 2:
+    elif run.code == 2 or (run.code == 3 and "no finite prediction for any" in run.stderr):
         _one_error(run, lines)
     else:
         raise AssertionError(f"undocumented exit code {run.code}\n{run}")
@@ -364,11 +377,12 @@ def test_report_of_exact_fits_and_extreme_thresholds(options, command, n):
     """--sigma with as many points as the model needs (no degrees of freedom) divided by
     zero in the chi-square test, and sigma**2 underflowed (1e-300) or raised OverflowError
     (1e300); so did a threshold's square; a threshold no point is within left no inlier
-    to take the RMS of (ZeroDivisionError)."""
+    to take the RMS of (ZeroDivisionError).  A robust fit starts from a consensus set
+    within the threshold: with none in it, it says so (exit 3)."""
     text = b"\n".join(_scaled_points(command, 1.0).split(b"\n")[: n + 1]) + b"\n"
     run = run_cli([command, "-", "--json", "--quiet", *options], text)
     check_fit(run, command)
-    assert run.code in (0, 4)
+    assert run.code in (0, 4) or (run.code == 3 and "lie within the threshold" in run.stderr)
 
 
 F3 = (b"x,y,ratio\n1.257302210933933e-301,-1.321048632913019e-301,-45710684410.29847\n"
@@ -466,6 +480,8 @@ NUMBERS = [
     "-Infinity", "1e99999", "-1e99999", "1" * 400, "0." + "0" * 330 + "1", "9" * 309,
     "1e", "e5", "--1", "1.2.3", "1d5", "0b1", "True", '"1"', "'2'", '""', "\u0663", "\uff11",
     "1\u00a0", "1\u2028", "3\r4", "1\x0b", "1\x1c2", "\x85", "1e+308", "1E5", " ", "",
+    '"1.5"', '" 2 "', '"nan"', '"1_000"', "1e-330", "0e-999", "0." + "0" * 25 + "1e-300",
+    "\u0661\u0662", "\uff11.5",
 ]
 LABELS = ["1", "-1", "0", "+1", "1.0", "-1.0", "2", "yes", "no", "cat", "dog", "'a'", '"b"',
           "nan", "inf", "", " ", "0.5", "\u00e9", "a\u2028b"]
@@ -885,3 +901,348 @@ def test_installed_script_in_a_subprocess(data, workdir):
     check_fit(script, command)
     assert script.code == inprocess.code and script.stderr == inprocess.stderr, \
         f"{script}\n{inprocess}"
+
+
+# --- nothing lost: outputs that alias inputs, interrupted runs, streams ------------------
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every regular file of a folder by name (symlinks as their target's content)."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def _no_temporary(run: Run, folder: Path) -> None:
+    left = [p for p in os.listdir(folder) if p.startswith(".fitcli-")]
+    assert not left, f"temporary files left: {left}\n{run}"
+
+
+@contextlib.contextmanager
+def _stdin_is(path: Path):
+    """The file on descriptor 0 too, as `< FILE` makes it (fitcli compares its identity)."""
+    saved = os.dup(0)
+    with open(path, "rb") as fh:
+        os.dup2(fh.fileno(), 0)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 0)
+            os.close(saved)
+
+
+ALIASES = ["same", "dot", "symlink", "hardlink", "linked folder", "new", "new", "readonly",
+           "empty", "other output"]
+
+
+def _alias(folder: Path, kind: str, target: Path, other: Path, tag: int) -> str:
+    """An output path of `kind` for the input `target` (and the run's other output)."""
+    if kind == "same":
+        return str(target)
+    if kind == "dot":
+        return str(folder / "." / target.name)
+    if kind == "symlink":
+        link = folder / f"link{tag}.csv"
+        link.symlink_to(target.name)
+        return str(link)
+    if kind == "hardlink":
+        os.link(target, folder / f"hard{tag}.csv")
+        return str(folder / f"hard{tag}.csv")
+    if kind == "linked folder":
+        (folder / f"sub{tag}").symlink_to(".")
+        return str(folder / f"sub{tag}" / target.name)
+    if kind == "readonly":
+        path = folder / f"readonly{tag}.out"
+        path.write_text("mine\n")
+        path.chmod(0o444)
+        return str(path)
+    if kind == "empty":
+        return ""
+    if kind == "other output":
+        return str(other)
+    return str(folder / f"new-{kind}.out")
+
+
+@settings(max_examples=_examples_of(30))
+@given(data=st.data())
+def test_outputs_never_replace_an_input_or_each_other(data, tmp_path_factory):
+    """Every output option of every command, pointed at an input (by its own name,
+    through ./, a symlink, a hard link, a symlinked folder, the file behind standard
+    input), at another output, at a read-only file, or at '': refused before any work
+    with one error line (exit 2), every file as it was; otherwise the run as usual."""
+    folder = tmp_path_factory.mktemp("alias")
+    command = data.draw(st.sampled_from(["fit", "fit", "predict", "synth"]), label="command")
+    points = folder / "points.csv"
+    points.write_bytes(_scaled_points("ratio2d", 1.0))
+    model = folder / "model.json"
+    model.write_text(json.dumps({"format": "fitcli-model", "version": 1, "model": "ratio2d",
+                                 "params": dict(zip("a b t1 c d t2".split(),
+                                                    [1.0, 0.5, 0.2, 0.1, -0.2, 3.0]))}))
+    flags = {"fit": ["-o", "--residuals"], "predict": ["-o", "--metrics"],
+             "synth": ["-o", "--truth"]}[command]
+    inputs = {"fit": [points], "predict": [model, points], "synth": []}[command]  # what it reads
+    on_stdin = command != "synth" and data.draw(st.booleans(), label="input on stdin")
+    kinds = [data.draw(st.sampled_from(ALIASES), label=f"{flag} is") for flag in flags]
+    first = folder / "first.out"
+    targets = inputs or [points]  # synth reads nothing: its outputs may replace any file
+    paths = [_alias(folder, kinds[0], data.draw(st.sampled_from(targets)), first, 0)]
+    paths.append(_alias(folder, kinds[1], data.draw(st.sampled_from(targets)),
+                        Path(paths[0] or first), 1))
+    source = "-" if on_stdin else str(points)
+    args = {"fit": ["ratio2d", source, "--quiet"],
+            "predict": ["predict", str(model), source, "--quiet"],
+            "synth": ["synth", "ratio2d", "--n", "20", "--quiet"][:4]}[command]
+    for flag, path in zip(flags, paths):
+        args += [flag, path]
+    _count("aliases")
+    before = _files(folder)
+    with _stdin_is(points) if on_stdin else contextlib.nullcontext():
+        run = run_cli(args, points.read_bytes() if on_stdin else b"")
+    after = _files(folder)
+    for path in inputs:
+        assert after[path.name] == before[path.name], f"an input was replaced\n{run}"
+    _no_temporary(run, folder)
+    for tag, kind in enumerate(kinds):
+        if kind == "readonly":
+            assert after[f"readonly{tag}.out"] == b"mine\n", run
+    aliases = ("same", "dot", "symlink", "hardlink", "linked folder") if inputs else ()
+    one_file = all(paths) and (os.path.realpath(paths[0]) == os.path.realpath(paths[1]) or (
+        os.path.exists(paths[0]) and os.path.exists(paths[1])
+        and os.path.samefile(paths[0], paths[1])))
+    clash = any(k in (*aliases, "readonly", "empty") for k in kinds) or one_file
+    if clash:
+        assert run.code == 2, f"an output that clashes was not refused\n{run}"
+        lines = _stderr_lines(run)
+        assert len(lines) == 1 and lines[0].startswith("error: "), run
+        assert set(after) == set(before), f"files written before the refusal\n{run}"
+    else:
+        assert run.code == 0, run
+
+
+TRAPS = [  # (where, at which call): every stage of a fit, from reading to the last rename
+    ("fitcli.io.snapshot:load", 1), ("fitcli.core.objective:Kernel.normal", 1),
+    ("fitcli.core.objective:Kernel.normal", 2), ("fitcli.core.objective:Kernel.normal", 5),
+    ("fitcli.core.objective:Kernel.normal", 12), ("fitcli.core.robust:_minimal_fit", 3),
+    ("fitcli.core.robust:_minimal_fit", 200), ("fitcli.core.robust_fit:_least_squares_on", 2),
+    ("fitcli.core.robust_fit:_check", 1), ("fitcli.core.fit:robust_kernel", 1),
+    ("fitcli.report.record:build_report", 1), ("fitcli.report.record:_statistics", 1),
+    ("fitcli.report.pointfile:write_residuals", 1), ("fitcli.io.csv_out:format_csv", 1),
+    ("os:fsync", 1), ("os:fsync", 2), ("os:replace", 1), ("os:replace", 2),
+    ("fitcli.report.console:write_json", 1),
+]
+
+
+@contextlib.contextmanager
+def _signal_at(name: str, nth: int, sig: int):
+    """Send `sig` to this process just before the nth call of `name`."""
+    owner, attr = target(name)
+    original, calls = getattr(owner, attr), [0]
+
+    def trapped(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == nth:
+            os.kill(os.getpid(), sig)
+        return original(*args, **kwargs)
+
+    setattr(owner, attr, trapped)
+    try:
+        yield calls
+    finally:
+        setattr(owner, attr, original)
+
+
+@settings(max_examples=_examples_of(30))
+@given(data=st.data())
+def test_an_interrupt_at_any_stage_saves_nothing(data, tmp_path_factory):
+    """Ctrl-C or SIGTERM at any stage (reading, the start, RANSAC's draws and refits, a
+    Huber or Cauchy fit and its check, the report, each file being written, the renames,
+    the JSON): exit 130 or 143, every old file as it was and no temporary file left; or,
+    once the files are being put in place, exit as usual with all of them new."""
+    folder = tmp_path_factory.mktemp("interrupt")
+    command = data.draw(st.sampled_from(["ratio2d", "project3d"]), label="command")
+    method = data.draw(st.sampled_from(["none", "huber", "cauchy", "ransac"]), label="robust")
+    where, nth = data.draw(st.sampled_from(TRAPS), label="trap")
+    sig = data.draw(st.sampled_from([signal.SIGINT, signal.SIGTERM]), label="signal")
+    from fitcli.core.synth import synthesize
+
+    sample = synthesize(command, seed=data.draw(st.integers(0, 5), label="seed"), n=120,
+                        outliers=0.2 if method != "none" else 0.0)
+    points = folder / "points.csv"
+    points.write_text(",".join(COLUMNS[command]) + "\n" + "\n".join(
+        ",".join(map(repr, row)) for row in sample.table.tolist()) + "\n")
+    (folder / "model.json").write_text("old model\n")
+    (folder / "res.csv").write_text("old residuals\n")
+    args = [command, str(points), "-o", folder / "model.json", "--residuals", folder / "res.csv",
+            "--robust", method, *data.draw(st.sampled_from([[], ["--json"], ["--quiet"]]))]
+    _count("interrupts")
+    before = _files(folder)
+    with _signal_at(where, nth, sig) as calls:
+        run = run_cli(args)
+    after = _files(folder)
+    _no_temporary(run, folder)
+    assert run.crash is None and "Traceback" not in run.stderr, run
+    fired = calls[0] >= nth
+    if run.code in (130, 143):
+        assert fired and run.code == 128 + sig, run
+        assert after == before, f"something was saved by an interrupted run\n{run}"
+        assert _stderr_lines(run, f"{command}: iter "), run
+    else:  # the trap never fired, or fired while the files were put in place
+        assert run.code in (0, 4), (open("/tmp/s12/fail.txt", "w").write(run.stderr), run)[1]
+        assert not fired or where in ("os:replace", "fitcli.report.console:write_json"), run
+        if run.code == 0:
+            assert after["model.json"] != before["model.json"], run
+            assert after["res.csv"] != before["res.csv"], run
+
+
+def _broken_pipe():
+    read, write = os.pipe()
+    os.close(read)
+    stream = os.fdopen(write, "w")
+    original = sys.stdout
+    sys.stdout = stream
+    try:
+        yield
+    finally:
+        sys.stdout = original
+        try:
+            stream.close()
+        except OSError:
+            pass
+
+
+def _replaced(name: str, make):
+    @contextlib.contextmanager
+    def streams():
+        original = getattr(sys, name)
+        setattr(sys, name, make())
+        try:
+            yield
+        finally:
+            replaced = getattr(sys, name)
+            setattr(sys, name, original)
+            if replaced is not None:
+                try:
+                    replaced.close()
+                except OSError:
+                    pass
+
+    return streams
+
+
+STREAMS = {
+    "stdout closed": _replaced("stdout", lambda: None),
+    "stdout broken pipe": contextlib.contextmanager(_broken_pipe),
+    "stdout full": _replaced("stdout", lambda: open("/dev/full", "w")),
+    "stdin closed": _replaced("stdin", lambda: None),
+}
+
+
+@settings(max_examples=_examples_of(30))
+@given(data=st.data())
+def test_streams_that_fail(data, tmp_path_factory):
+    """Standard output closed, full or a broken pipe, standard input closed, under every
+    command that uses them: a broken pipe ends quietly with 141; the others with one
+    error line and exit 2; nothing is saved; a run that does not use the stream is not
+    affected."""
+    folder = tmp_path_factory.mktemp("streams")
+    points = folder / "points.csv"
+    points.write_bytes(_scaled_points("project3d", 1.0))
+    model = folder / "model.json"
+    run_cli(["project3d", str(points), "-o", model, "--quiet"])
+    kind = data.draw(st.sampled_from(sorted(STREAMS)), label="stream")
+    source = "-" if kind == "stdin closed" else str(points)
+    out = folder / "out.json"
+    args = data.draw(st.sampled_from([
+        ["project3d", source, "--json"], ["project3d", source], ["project3d", source, "-o", out],
+        ["project3d", source, "-o", "-", "--residuals", folder / "res.csv"],
+        ["project3d", source, "--quiet", "-o", out],
+        ["predict", model, source], ["predict", model, source, "-o", out, "--metrics", "-"],
+        ["synth", "project3d", "--n", str(data.draw(st.sampled_from([5, 3000])))],
+        ["synth", "project3d", "--n", "50", "-o", out, "--truth", "-"],
+        ["gradcheck", "ratio2d", "--json"], ["gradcheck", "ratio2d", source],
+        ["--version"], ["project3d", "--help"],
+    ]), label="args")
+    _count("streams")
+    before = _files(folder)
+    run = run_cli(args, streams=STREAMS[kind])
+    after = _files(folder)
+    _no_temporary(run, folder)
+    assert run.crash is None and "Traceback" not in run.stderr, run
+    lines = _stderr_lines(run, "project3d: iter ", "project3d model ", *BOX)
+    if run.code == 141:  # quiet: what was said before stdout broke, and nothing about it
+        assert kind == "stdout broken pipe" and "error: " not in run.stderr, run
+    elif run.code == 2 and any(w in run.stderr for w in ("standard output", "standard input")):
+        errors = [line for line in lines if line.startswith("error: ")]
+        assert lines[-1].startswith("error: ") and len(errors) == 1, run
+    else:  # the stream was not needed: the run as without the fault
+        assert run.code in (0, 2, 4) and "standard " not in run.stderr, run
+        return
+    assert after == before, f"a run that failed on its stream saved a file\n{run}"
+
+
+FIT_NUMBERS = {
+    "--lr": ["0.01", "1e-300"], "--tol": ["1e-8", "0.5"], "--gtol": ["1e-8"], "--xtol": ["1e-8"],
+    "--sigma": ["0.5", "1e-300", "1e300"], "--threshold": ["2", "1e300"],
+    "--max-rms": ["1", "1e300"], "--min-inliers": ["0", "0.5", "1"],
+    "--seed": ["0", "7", str(2**70)],
+    "--max-iter": ["1", "5"],
+}
+SYNTH_NUMBERS = {
+    "--n": ["1", "5", "2000"], "--noise": ["0", "0.5", "1e-300", "1e3"], "--seed": ["0", "3"],
+    "--outliers": ["0", "0.5", "1"], "--focal": ["1e-9", "1500", "1e9"], "--width": ["1e-9", "640"],
+    "--height": ["480"], "--distance": ["1e-9", "5", "1e9"], "--size": ["1e-9", "3", "1e9"],
+    "--offset": ["-1e5", "0", "1e300"], "--gap": ["0", "3", "9.99", "10", "1e300"],
+    "--scale": ["1e-300", "1", "1e300"],
+}
+GRADCHECK_NUMBERS = {"--n": ["1", "30"], "--seed": ["0", "9"], "--points": ["0", "2"],
+                     "--tol": ["1e-6", "0.5"]}
+OUT_OF_ANY_DOMAIN = ["nan", "-nan", "inf", "-inf", "NaN", "Infinity", "-1", "1e400", "", "x",
+                     "0", "1", "-0", "10000000000000000000000"]
+
+
+@settings(max_examples=_examples_of(60))
+@given(data=st.data())
+def test_every_numeric_option_has_a_domain_checked_before_any_work(data, workdir):
+    """Each numeric option of the fits, synth and gradcheck, given a value in its domain
+    or anything else (NaN, inf, negative, huge, 0, 1, text): the run as usual, or one
+    error line naming the option (exit 2) before any work: no progress, no note, no file."""
+    command = data.draw(st.sampled_from(["fit", "fit", "synth", "gradcheck"]), label="command")
+    table = {"fit": FIT_NUMBERS, "synth": SYNTH_NUMBERS, "gradcheck": GRADCHECK_NUMBERS}[command]
+    flag = data.draw(st.sampled_from(sorted(table)), label="flag")
+    value = data.draw(st.sampled_from(table[flag] + OUT_OF_ANY_DOMAIN), label="value")
+    kind = data.draw(st.sampled_from(MODELS if command != "fit" else ["ratio2d", "project3d"]),
+                     label="kind")
+    out = workdir / "domain.out"
+    out.unlink(missing_ok=True)
+    extra = data.draw(st.sampled_from([[], ["--robust", "ransac"], ["--optimizer", "gd"]]))
+    if command == "fit":
+        args = [kind, "-", "--json", "-o", out, flag, value, *extra]
+        if flag == "--lr" and "--optimizer" not in extra:
+            args += ["--optimizer", "gd", "--max-iter", "50"]
+        if flag == "--min-inliers" and "--robust" not in extra:
+            args += ["--threshold", "2"]
+        stdin = _scaled_points(kind, 1.0)
+    elif command == "synth":
+        args, stdin = ["synth", kind, "-o", out, flag, value], b""
+        if flag in ("--gap", "--scale") and kind != "linear-tanh" or \
+                flag in ("--focal", "--width", "--height", "--distance", "--size", "--offset") \
+                and kind == "linear-tanh":
+            args[1] = "linear-tanh" if flag in ("--gap", "--scale") else "ratio2d"
+    else:
+        args, stdin = ["gradcheck", kind, "--json", flag, value], b""
+    _count("domains")
+    run = run_cli([str(a) for a in args], stdin)
+    assert run.crash is None and "Traceback" not in run.stderr, run
+    refused = run.code == 2 and "invalid value for" in run.stderr
+    if refused:
+        assert run.stderr.count("\n") == 1 and run.stdout == "", f"work before the refusal\n{run}"
+        assert flag in run.stderr and not out.exists(), run
+        return
+    assert value not in ("nan", "-nan", "NaN", "inf", "-inf", "Infinity", "1e400", ""), \
+        f"a non-finite or empty value was taken\n{run}"
+    if command == "fit":
+        check_fit(run, kind)
+    elif command == "synth":
+        assert run.code in (0, 2), run
+        if run.code == 2:  # geometry no sample fits: said, after bounded attempts
+            assert "the settings must let" in run.stderr and run.stderr.count("\n") == 1, run
+    else:
+        assert run.code in (0, 2, 3, 6), run

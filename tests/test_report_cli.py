@@ -199,21 +199,32 @@ def test_ransac_report_inliers_in_json_and_residuals(tmp_path):
     assert doc["diagnostics"]["rms"] < 0.8 < doc["diagnostics"]["rms_all"]
 
 
-@pytest.mark.parametrize("method", ["huber", "cauchy"])
-def test_m_estimators_state_the_loss_they_minimise(tmp_path, method):
+@pytest.mark.parametrize("method,code", [("huber", 4), ("cauchy", 0)])
+def test_m_estimators_state_the_loss_they_minimise_and_are_checked(tmp_path, method, code):
+    """20% gross outliers pull Huber away from its inliers: exit 4, said, not saved."""
     path, _ = outlier_sample(tmp_path, "ratio2d", seed=8)
-    doc, _ = run_json("ratio2d", path, "--robust", method, "--threshold", "1.5")
+    model = tmp_path / "m.json"
+    doc, stderr = run_json("ratio2d", path, "--robust", method, "--threshold", "1.5", "-o", model,
+                           code=code)
     assert doc["robust"]["loss"].startswith("mean over the points of rho(s)")
     assert "rho(s) = " in doc["robust"]["loss"]
     assert doc["loss"] < doc["rmse"] ** 2  # mean rho(s) < mean s: outliers are damped
+    assert doc["robust"]["check"]["passed"] is (code == 0) and model.exists() is (code == 0)
+    if code:
+        assert f"model not saved to {model}: the mean squared error of its" in stderr
 
 
-def test_robust_threshold_defaults_to_three_sigma_and_is_otherwise_required(tmp_path):
+def test_robust_threshold_defaults_to_three_sigma_or_is_estimated(tmp_path):
     path, _ = outlier_sample(tmp_path, "ratio2d", seed=8)
-    result = run("ratio2d", path, "--robust", "cauchy")
-    assert result.exit_code == 2 and "--threshold" in result.stderr and result.stdout == ""
+    doc, stderr = run_json("ratio2d", path, "--robust", "cauchy")
+    robust = doc["robust"]
+    assert robust["threshold_source"] == "estimated" and robust["check"]["passed"]
+    assert robust["threshold"] == pytest.approx(3 * robust["sigma_estimate"])
+    assert robust["sigma_estimate"] == pytest.approx(0.5, rel=0.15)
     doc, stderr = run_json("ratio2d", path, "--robust", "cauchy", "--sigma", "0.5")
     assert doc["robust"]["threshold"] == 1.5 and "3 x --sigma" in stderr
+    doc, stderr = run_json("ratio2d", path, "--robust", "cauchy", "--threshold", "2")
+    assert doc["robust"]["threshold"] == 2 and doc["robust"]["threshold_source"] == "given"
 
 
 def test_ransac_is_deterministic_and_the_seed_is_an_option(tmp_path):

@@ -72,3 +72,44 @@ def test_every_key_of_a_several_files_run_is_declared_and_documented():
         assert set(doc) <= set(KEYS), set(doc) - set(KEYS)
         missing = sorted({p for p in paths(doc) if p not in DOCUMENTED})
         assert not missing, f"not in docs/report.md: {missing}"
+
+
+def _at(doc, path):
+    """The value at a key path without lists (None if a list is on the way)."""
+    for key in path.split("."):
+        if not isinstance(doc, dict) or key.endswith("[]"):
+            return None
+        doc = doc.get(key)
+    return doc
+
+
+def _doc(model, path, options):
+    result = CliRunner().invoke(app, [model, str(path), "--json", "--quiet", *options],
+                                env={"NO_COLOR": "1"}, catch_exceptions=False)
+    assert result.exit_code in (0, 4), result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("model,file,n,options", [
+    ("ratio2d", "ratio2d.csv", 5, ["--sigma", "0.5"]),  # as many points as the map needs
+    ("project3d", "project3d.csv", 6, ["--sigma", "0.5"]),
+    ("project3d", "project3d_exact.csv", 7, ["--robust", "ransac", "--threshold", "1"]),
+    ("linear-tanh", "linear_tanh.csv", 3, ["--init", "zero"]),
+])
+def test_keys_do_not_depend_on_the_data(model, file, n, options, tmp_path):
+    """A figure that cannot be computed is null, never a missing key: a fit through as
+    many points as it needs (no degree of freedom: no standard errors, no noise test)
+    prints the keys of an ordinary fit with the same options."""
+    lines = (DATA / file).read_text().splitlines()
+    small = tmp_path / "small.csv"
+    small.write_text("\n".join(lines[: n + 1]) + "\n")
+    ordinary, minimal = _doc(model, DATA / file, options), _doc(model, small, options)
+    nulls = [p for p in paths(minimal) if _at(minimal, p) is None]  # an object that is null
+    expected = {p for p in paths(ordinary) if not any(p.startswith(f"{n}.") for n in nulls)}
+    rows = {p for p in expected | set(paths(minimal)) if "[]" in p}  # lists of rows: maybe empty
+    assert set(paths(minimal)) - rows == expected - rows
+    if minimal["diagnostics"]["dof"] <= 0:
+        assert all(v is None for v in minimal["standard_errors"].values())
+        assert all(v is None for row in minimal["correlation"] for v in row)
+        if "--sigma" in options:
+            assert minimal["diagnostics"]["noise_test"] is None

@@ -73,6 +73,8 @@ def _names(source: str, wanted):
     """The columns to read: the header's (or those named), or for a file without a
     header row, the names given by --columns as positions."""
     from ..io import csv_in
+    from ..io.csv_chunks import HEAD_READ
+    from ..io.csv_chunks import HEAD_READ
 
     if source == "-":
         if wanted is None:
@@ -80,11 +82,11 @@ def _names(source: str, wanted):
         return wanted
     try:
         with open(source, "rb") as fh:
-            head = fh.read(csv_in.HEAD_BYTES + 1)
+            head = fh.read(HEAD_READ + 1)
     except OSError:
         return wanted or ["?"]  # read_table names the problem
-    head = head[3:] if head[:3] == b"\xef\xbb\xbf" else head
-    layout = csv_in._sniff(source, csv_in._head(source, head))
+    bom = 3 if head[:3] == b"\xef\xbb\xbf" else 0
+    layout = csv_in._sniff(source, csv_in._head(source, head, bom))
     if layout.header is None:
         if wanted is None:
             raise DataError(f"{source}: has no header row to name the columns; give --columns "

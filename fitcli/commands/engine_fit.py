@@ -9,13 +9,14 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 from ..errors import DataError
+from ..core.result import Status
 from ..report import console
 from .shared import about
 
 
-def fit_on_engine(card, model, o, save, show):
-    """Fit `model` with the options `o` (commands.fit.FitOptions) on o.engine; `save`
-    and `show` are the fit command's.  Returns (report, None)."""
+def fit_on_engine(card, model, o, deliver):
+    """Fit `model` with the options `o` (commands.fit.FitOptions) on o.engine; `deliver`
+    is the fit command's (the files, the model file, the results).  Returns (report, None)."""
     from ..core.engines import make_engine
     from ..io.points import open_points
 
@@ -25,18 +26,18 @@ def fit_on_engine(card, model, o, save, show):
     try:
         fitted, summary, info = _run(model, engine, points, o)
         report = _report(model, points, engine, fitted, summary, info, o)
-        if o.residuals:
-            from ..report.pointfile import write_engine_residuals
 
-            write_engine_residuals(o.residuals, report, points, summary.request,
-                                   engine.offsets)
+        def write_files():
+            if o.residuals and report.result.status is not Status.INTERRUPTED:
+                from ..report.pointfile import write_engine_residuals
+
+                write_engine_residuals(o.residuals, report, points, summary.request,
+                                       engine.offsets)
+
+        deliver(model, report, SimpleNamespace(source=points.source,
+                                               n_rows=fitted.result.n_points), o, write_files)
     finally:
         engine.close()
-    table = SimpleNamespace(source=points.source, n_rows=fitted.result.n_points)
-    saved = o.output is not None and save(model, report, table, o)
-    show(report, o.json_output, o.quiet or o.output == "-", o.verbose, o.several)
-    if o.output is not None and not saved:
-        console.warn(f"model not saved to {o.output}: {report.verdict.why}")
     return report, None
 
 

@@ -19,6 +19,7 @@ from .examples import epilog
 from .options import (
     Decl,
     argument,
+    check_domains,
     check_file_option,
     column_list,
     command,
@@ -63,17 +64,17 @@ class FitOptions:
         None, min=1, show_default=False,
         help="Iteration limit [default: 200 for lm, 20000 otherwise].")
     init: Optional[str] = option(None, show_default=False, help="Start.")  # per model: fit_declarations
-    tol: float = option(1e-10, positive=True,
+    tol: float = option(1e-10, positive=True, below=1.0,
                         help="Stop when the loss decreases by less than this, relatively.")
-    gtol: float = option(1e-10, positive=True,
+    gtol: float = option(1e-10, positive=True, below=1.0,
                          help="Stop when the gradient is this orthogonal to the residuals.")
-    xtol: float = option(1e-10, positive=True,
+    xtol: float = option(1e-10, positive=True, below=1.0,
                          help="Stop when the step is this small relative to the parameters.")
     normalize: bool = option(
         True, "--normalize/--no-normalize",
         help="Centre and scale the points before fitting (mean 0, mean distance sqrt 2 from "
         "it), which keeps the numbers well conditioned; the result is mapped back.")  # per model
-    seed: int = option(0, help="Seed for random starts and subsamples.")
+    seed: int = option(0, min=0, help="Seed for random starts, subsamples and RANSAC's draws.")
     json_output: bool = option(False, "--json", help="Print one JSON object on stdout instead of the tables.")
     quiet: bool = option(False, "--quiet", "-q", help="No progress and no tables; errors still go to stderr.")
     verbose: bool = option(False, "--verbose", "-v",
@@ -90,19 +91,23 @@ class FitOptions:
         help="Save the fitted model here (atomically; - for stdout) for fitcli predict.  "
         "A fit that did not converge is not saved, and an existing file is kept.")
     save_unconverged: bool = option(
-        False, "--save-unconverged", help="Save the model with -o even if the fit did not converge.")
+        False, "--save-unconverged",
+        help="Save the model with -o even if the fit did not converge (a failed gate, points "
+        "behind the camera or a failed robust check still keep the old file).")
     sigma: Optional[float] = option(
         None, positive=True, panel=REPORT_PANEL, show_default=False,
         help="Known noise per target coordinate (pixels, ratio units): tests the residual against "
         "it and uses it for the standard errors (else sigma is estimated).")
     robust: str = option(
         "none", choices=ROBUST_METHODS, panel=REPORT_PANEL, show_default=True,
-        help="Outlier handling (ratio2d, project3d): huber or cauchy loss on the point error, or "
-        "RANSAC over minimal sets then least squares on the inliers.")
+        help="Outlier handling (ratio2d, project3d): huber or cauchy loss on the point error from "
+        "a robust start, or RANSAC over minimal sets then least squares on the inliers; "
+        "each is checked, and exits 4 if it fails.")
     threshold: Optional[float] = option(
         None, positive=True, panel=REPORT_PANEL, show_default=False,
         help="Point error (input's units) beyond which a point is an outlier; the scale of "
-        "--robust (default with --sigma: 3 x sigma).")
+        "--robust [default: 3 x --sigma, or with --robust alone 3 x a robust estimate of "
+        "the noise].")
     residuals: Optional[str] = option(
         None, metavar="FILE", panel=REPORT_PANEL, show_default=False,
         help="Write per-point predictions, residuals and inlier flags to this CSV file.")
@@ -141,11 +146,13 @@ class FitOptions:
         """The options as the fit uses them, and notes on what was inferred.
 
         Raises:
-            UsageError: an option that does not apply, a missing threshold, outputs that
-                clash or cannot be written, --plot without matplotlib.
+            UsageError: a value outside its domain, an option that does not apply,
+                outputs that clash with the input, each other or what cannot be written,
+                --plot without matplotlib.
         """
-        from ..io.atomic import check_output
+        from ..io.atomic import check_outputs
 
+        check_domains(self)
         notes, o = [], self
         if not card.measured:
             for flag, given in (("--sigma", o.sigma is not None), ("--robust", o.robust != "none")):
@@ -153,22 +160,23 @@ class FitOptions:
                     measured = " and ".join(_measured_models())
                     raise UsageError(f"{flag} applies to {measured} (noisy targets); "
                                      f"{card.name} fits class labels")
-        if o.robust != "none" and o.threshold is None:
-            if o.sigma is None:
-                raise UsageError(f"--robust {o.robust} needs --threshold (the point error beyond "
-                                 "which a point is an outlier, in the input's units) or --sigma")
+        if o.robust != "none" and o.threshold is None and o.sigma is not None:
             o = replace(o, threshold=DEFAULT_THRESHOLD_SIGMAS * o.sigma)
             notes.append(f"--threshold {o.threshold:g} ({DEFAULT_THRESHOLD_SIGMAS:g} x --sigma)")
-        if o.min_inliers is not None and o.threshold is None:
+        if o.min_inliers is not None and o.threshold is None and o.robust == "none":
             raise UsageError("--min-inliers needs --threshold (or --robust) to tell inliers apart")
+        if o.save_unconverged and o.require_converged:
+            raise UsageError("--save-unconverged saves a fit that did not converge, which "
+                             "--require-converged makes a failure: give one of them")
+        o.column_names  # noqa: B018  (refuses a name given twice, before any work)
         for flag, path in (("--residuals", o.residuals), ("--plot", o.plot)):
             check_file_option(flag, path)
         if o.plot is not None:
             _check_plot(o.plot)
         if o.output == "-" and o.json_output:
             raise UsageError("-o - and --json both write to stdout; give -o a file name")
-        if o.output is not None:
-            check_output(o.output, "-o", (o.file,))
+        check_outputs([("-o", o.output), ("--residuals", o.residuals), ("--plot", o.plot)],
+                      (o.file,), stdout=o.json_output or not o.quiet or o.output == "-")
         unknown = [n for n in o.silenced if n not in WARNING_NAMES]
         if unknown:
             given = "--no-warn" if o.no_warn is not None else "FITCLI_NO_WARN"
@@ -221,6 +229,10 @@ def _check_engine(o: FitOptions) -> None:
         raise UsageError(speak(refusal(o.engine, o.optimizer)))
     for flag, given, why in (("--robust ransac", o.robust == "ransac",
                               "its minimal sets are drawn from the points in memory"),
+                             (f"--robust {o.robust}", o.robust in ("huber", "cauchy"),
+                              "its robust start (least squares on a RANSAC consensus set) and "
+                              "its check against least squares on its inliers draw from the "
+                              "points in memory"),
                              ("--plot", o.plot is not None, "it draws every point")):
         if given:
             raise UsageError(f"{flag} runs on --engine memory only: {why}")
@@ -316,7 +328,7 @@ def _fit(card: ModelCard, o: FitOptions):
     if o.engine != "memory":
         from .engine_fit import fit_on_engine
 
-        return fit_on_engine(card, model, o, _save, _show)
+        return fit_on_engine(card, model, o, deliver)
     table = _read(card, model, o)
     with about(table.source):
         levels = {"levels": table.levels} if model.text_columns else {}
@@ -328,10 +340,7 @@ def _fit(card: ModelCard, o: FitOptions):
         console.note(text, o.quiet)
     fitted = _robust_fit(model, data, table.source, o)
     report = _report(model, table, data, fitted, o)
-    saved = o.output is not None and _save(model, report, table, o)
-    _show(report, o.json_output, o.quiet or o.output == "-", o.verbose, o.several)
-    if o.output is not None and not saved:
-        console.warn(f"model not saved to {o.output}: {report.verdict.why}")
+    deliver(model, report, table, o, lambda: _write_files(report, data, o))
     return report, data
 
 
@@ -377,48 +386,61 @@ def _robust_fit(model, data, source: str, o: FitOptions):
 
 
 def _report(model, table, data, fitted, o: FitOptions):
-    """The report record, and the files it is written to (--residuals, --plot)."""
-    from ..report import pointfile
+    """The report record."""
     from ..report.record import ReportRequest, build_report
 
     request = ReportRequest(o.sigma, o.robust, o.threshold, o.residuals, o.plot, o.max_rms,
                             o.min_inliers, o.require_converged)
     with about(table.source, None), console.working(f"{model.name}: the report", o.quiet):
-        report = build_report(model, table, data, fitted, request)  # normalises the data
+        return build_report(model, table, data, fitted, request)  # normalises the data
+
+
+def deliver(model, report, table, o: FitOptions, write_files) -> None:
+    """The results of a fit, memory's or an engine's: its files (write_files()) and the
+    model file of a usable result, staged and put in place together after the results
+    are printed (an interrupt saves none of them); then what was saved, or why not.
+    `table`: .source and .n_rows of the points."""
+    from ..io.atomic import staged
+
+    keep = report.saving(o.save_unconverged)
+    with staged():
+        write_files()
+        if o.output is not None and keep.usable:
+            console.output(o.output, _model_file(model, report, table), "`output`")
+        _show(report, o.json_output, o.quiet or o.output == "-", o.verbose, o.several)
+    if o.output not in (None, "-"):
+        if keep.usable:
+            console.note(f"model saved to {o.output}", o.quiet)
+        else:
+            console.warn(f"model not saved to {o.output}: {keep.why}")
+
+
+def _write_files(report, data, o: FitOptions) -> None:
+    """--residuals and --plot, unless the fit was interrupted (which saves nothing)."""
+    import os
+
+    from ..core.result import Status
+    from ..report import plot, pointfile
+
+    for flag, path in (("--residuals", o.residuals), ("--plot", o.plot)):
+        if path is not None and report.result.status is Status.INTERRUPTED:
+            console.warn(f"{flag} {path} not written: the fit was interrupted")
+    if report.result.status is Status.INTERRUPTED:
+        return
     if o.residuals:
         pointfile.write_residuals(o.residuals, report, data)
     if o.plot:
-        _write_plot(o.plot, report, data)
-    return report
+        fmt = os.path.splitext(o.plot)[1].lstrip(".").lower()
+        console.output(o.plot, plot.render(report, data, fmt), "`plot`")
 
 
-def _write_plot(path: str, report, data) -> None:
-    import os
-
-    from ..report import plot
-
-    fmt = os.path.splitext(path)[1].lstrip(".").lower()
-    console.output(path, plot.render(report, data, fmt), "`plot`")
-
-
-def _save(model, report, table, o: FitOptions) -> bool:  # table: .source, .n_rows
-    """Write the model file of a usable result (or, with --save-unconverged, of any but
-    an interrupted fit); the old file stays otherwise."""
-    from ..core.result import Status
+def _model_file(model, report, table) -> str:
+    """The model file of the fit (see io.modelfile); its input named as files.shared_name
+    names it (no machine path)."""
     from ..io.modelfile import dumps, fit_document
-
-    result = report.result
-    if result.status is Status.INTERRUPTED:
-        return False
-    if not (o.save_unconverged or report.verdict.usable):
-        return False
     from .files import shared_name
 
-    console.output(o.output, dumps(fit_document(model, result, shared_name(table.source),
-                                                table.n_rows)), "`output`")
-    if o.output != "-":
-        console.note(f"model saved to {o.output}", o.quiet)
-    return True
+    return dumps(fit_document(model, report.result, shared_name(table.source), table.n_rows))
 
 
 def _show(report, json_output: bool, quiet: bool, verbose: bool = False,
@@ -433,7 +455,5 @@ def _show(report, json_output: bool, quiet: bool, verbose: bool = False,
         console.write_json(document(report))
     elif not quiet:
         console.print_tables(([Text("")] if several > 1 else []) + report_tables(report, verbose))
-    if not report.result.success:
-        console.warn(report.result.message)
     for text in report.warnings:
         console.warn(text)

@@ -11,7 +11,9 @@ from ..errors import EXIT_GRADCHECK, UsageError
 from ..report import console
 from .examples import epilog
 from .options import (
+    MAX_POINTS,
     argument,
+    check_domains,
     column_list,
     command,
     kind_declaration,
@@ -23,6 +25,7 @@ from .options import (
 )
 from .shared import about, reported_errors
 
+MAX_CHECKED = 1000  # random points: each costs a pass per parameter and form
 DOC = """Compare the hand-derived gradient of the mean loss with central differences.
 
     At the fit's starting point and at --points random points near it, each partial
@@ -43,10 +46,10 @@ class GradcheckOptions:
         "data from fitcli synth KIND --n N --seed SEED.", default=None)
     columns: Optional[str] = option(None, metavar="NAMES", show_default=False,
                                     help="File columns to read, as for the fit.")
-    n: int = option(50, "--n", min=1, help="Synthetic points (without FILE).")
-    seed: int = option(0, help="Seed of the synthetic data and the random points.")
-    points: int = option(3, min=0, help="Random points checked besides the start.")
-    tol: float = option(1e-6, min=0.0, help="Largest relative error accepted.")
+    n: int = option(50, "--n", min=1, max=MAX_POINTS, help="Synthetic points (without FILE).")
+    seed: int = option(0, min=0, help="Seed of the synthetic data and the random points.")
+    points: int = option(3, min=0, max=MAX_CHECKED, help="Random points checked besides the start.")
+    tol: float = option(1e-6, positive=True, below=1.0, help="Largest relative error accepted.")
     normalize: bool = option(
         True, "--normalize/--no-normalize",
         help="Check in the fit's normalised coordinates (as the optimiser sees them) or in "
@@ -69,6 +72,10 @@ class GradcheckOptions:
         if wrong:
             raise UsageError(f"{model_flag(wrong[0])} does not apply to {card.name}")
         return model_variant(MODELS[self.kind], card, given)
+
+    def validate(self) -> "GradcheckOptions":
+        check_domains(self)
+        return self
 
 
 learn(GradcheckOptions)
@@ -100,6 +107,7 @@ def register(app: typer.Typer, cards) -> None:
 
 def gradcheck(o: GradcheckOptions) -> None:
     with reported_errors(o.debug):
+        o = o.validate()
         from ..core.check import check_gradients
         from ..report.tables import GRADCHECK_FORMS, gradcheck_tables
 

@@ -11,7 +11,7 @@ annotations of the signatures built here as types.
 
 import enum
 import inspect
-import os
+import math
 from dataclasses import MISSING, dataclass, field, fields
 from types import UnionType
 from typing import Annotated, Any, Optional, Union, get_args, get_origin, get_type_hints
@@ -21,6 +21,7 @@ import typer
 from ..errors import UsageError
 from ..report.console import set_vocabulary, speak
 
+MAX_POINTS = 10**9  # synthetic points a command may be asked for
 REPORT_PANEL = "Report and outliers"
 GATE_PANEL = "Quality gates (exit code 5 when one fails)"
 DEFAULT_THRESHOLD_SIGMAS = 3.0
@@ -40,9 +41,34 @@ class Decl:
     positive: bool = False  # must be > 0
     min: Optional[float] = None
     max: Optional[float] = None
+    below: Optional[float] = None  # must be < this (a tolerance: below 1)
     spoken: Optional[str] = None  # the flag messages name, if not the first of `flags`
     hidden: bool = False  # accepted (to say why it does not apply) but not in --help
     many: bool = False  # an argument given one or more times (FILE...)
+
+    def problem(self, value: Any) -> Optional[str]:
+        """Why `value` is outside the option's domain, or None.  A number must be
+        finite (NaN and inf mean nothing as a step, a tolerance, a noise or a limit),
+        and within the declared bounds."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        if not math.isfinite(value):
+            return f"must be a finite number; got {value}"
+        if self.positive and not value > 0:
+            return f"must be > 0; got {value:g}"
+        if self.below is not None and not value < self.below:
+            return f"must be < {self.below:g}; got {value:g}"
+        if self.min is not None and not value >= self.min:
+            return f"must be >= {self.min:g}; got {value:g}"
+        if self.max is not None and not value <= self.max:
+            return f"must be <= {self.max:g}; got {value:g}"
+        return None
+
+    def domain(self) -> Optional[str]:
+        """The domain as the help states it (typer states min and max itself)."""
+        if self.positive and self.below is not None:
+            return f"0<x<{self.below:g}"
+        return "x>0" if self.positive else None
 
 
 def option(default: Any, *flags: str, help: str, **decl: Any):
@@ -53,10 +79,29 @@ def argument(metavar: str, help: str, default: Any = MISSING, many: bool = False
     return field(default=default, metadata={"cli": Decl((metavar,), help, argument=True, many=many)})
 
 
-def _positive(value):
-    if value is not None and not value > 0:
-        raise typer.BadParameter(f"must be > 0; got {value:g}")
-    return value
+def domain_check(d: Decl):
+    """The Typer callback that enforces d's domain before any work."""
+
+    def check(value):
+        if value is not None and d.problem(value) is not None:
+            raise typer.BadParameter(d.problem(value))
+        return value + 0.0 if isinstance(value, float) else value  # -0 as 0 (a noise of -0)
+
+    return check
+
+
+def check_domains(record: Any) -> None:
+    """Every declared option of `record` (an options record) within its domain: what the
+    command line enforces, for a record built in Python too.
+
+    Raises:
+        UsageError: naming the flag.
+    """
+    for name, _, _, d in _declared(type(record)):
+        value = getattr(record, name)
+        if value is not None and d.problem(value) is not None:
+            flag = d.spoken or (d.flags[0] if d.flags else "--" + name.replace("_", "-"))
+            raise UsageError(f"{flag}: {d.problem(value)}")
 
 
 def choice_type(name: str, choices: tuple[str, ...]) -> type:
@@ -90,9 +135,10 @@ def _parameter(name: str, kind: type, default: Any, d: Decl) -> inspect.Paramete
                                    ("max", d.max)) if v is not None}
         if d.hidden:
             extra["hidden"] = True
-        if d.positive:
-            extra["callback"] = _positive
-        info = typer.Option(*_flags(name, d, kind), help=d.help, **extra)
+        if kind in (int, float):
+            extra["callback"] = domain_check(d)
+        text = d.help + (f"  [{d.domain()}]" if d.domain() else "")
+        info = typer.Option(*_flags(name, d, kind), help=text, **extra)
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
                              annotation=Annotated[annotation, info])
 
@@ -164,6 +210,11 @@ def say(name: str, value: Optional[str]) -> Optional[str]:
     if value is None or value == "True":
         return first
     return f"{first} {value}"
+
+
+def learn_flag(name: str, flag: str) -> None:
+    """Add one parameter's flag to the vocabulary (e.g. a generator setting of synth)."""
+    _SPOKEN.setdefault(name, (flag,))
 
 
 def learn_model_options(cards) -> None:
@@ -251,24 +302,30 @@ def model_variant(model, card, given: dict):
 
 
 def column_list(text: Optional[str]) -> Optional[list[str]]:
+    """The names (or positions) of --columns; a name given twice is refused, as a header
+    that names a column twice is.
+
+    Raises:
+        UsageError: an empty name, or a name twice.
+    """
     if text is None:
         return None
     names = [c.strip() for c in text.split(",")]
     if not all(names):
         raise UsageError(f"--columns must be a comma-separated list of names; got {text!r}")
+    lower = [n.lower() for n in names]
+    for j, name in enumerate(lower):
+        if name in lower[:j]:
+            raise UsageError(f"--columns: name '{names[j]}' appears twice (names "
+                             f"{lower.index(name) + 1} and {j + 1})")
     return names
 
 
 def check_file_option(flag: str, path: Optional[str]) -> None:
-    if path is None:
-        return
+    """A file option that cannot be standard output (io.atomic.check_outputs checks the
+    rest: the folder, a directory, the inputs and the other outputs)."""
     if path == "-":
         raise UsageError(f"{flag} needs a file name (standard output holds the results)")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise UsageError(f"{flag} {path}: the folder {folder} does not exist")
-    if os.path.isdir(path):
-        raise UsageError(f"{flag} {path}: is a folder, not a file")
 
 
 def kind_declaration(cards) -> dict[str, Decl]:

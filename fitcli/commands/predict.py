@@ -12,10 +12,10 @@ from typing import Any, Optional
 
 import typer
 
-from ..errors import DataError, ModelFileError, UsageError
+from ..errors import DataError, DegenerateError, ModelFileError, UsageError
 from ..report import console
 from .examples import epilog
-from .options import argument, column_list, command, learn, option
+from .options import argument, check_domains, column_list, command, learn, option
 from .shared import about, reported_errors
 
 LABELS = {
@@ -58,15 +58,17 @@ class PredictOptions:
     debug: bool = option(False, "--debug", help="Show the full traceback of an unexpected error.")
 
     def validate(self) -> "PredictOptions":
-        from ..io.atomic import check_output
+        from ..io.atomic import check_outputs
 
+        check_domains(self)
         if self.model_file == "-" and self.file == "-":
             raise UsageError("MODEL.json and FILE cannot both be standard input (-)")
         if self.metrics == "-" and self.output in (None, "-"):
             raise UsageError("--metrics - needs -o FILE: stdout already carries the predictions")
-        for path, flag in ((self.output, "-o"), (self.metrics, "--metrics")):
-            if path is not None:
-                check_output(path, flag, (self.model_file, self.file))
+        column_list(self.columns)
+        check_outputs([("-o", self.output), ("--metrics", self.metrics)],
+                      (self.model_file, self.file),
+                      stdout=self.output in (None, "-") or self.metrics == "-")
         return self
 
 
@@ -82,26 +84,36 @@ def register(app: typer.Typer, cards) -> None:
 def predict(o: PredictOptions) -> None:
     with reported_errors(o.debug):
         o = o.validate()
-        import numpy as np
+        from ..io.atomic import staged
 
-        from ..core.models import MODELS
-        from ..io.modelfile import load_model, model_options
+        with staged():  # -o and --metrics are put in place together, at the end
+            _predict(o)
 
-        model, params, doc = load_model(o.model_file, MODELS)
-        options = model_options(model, doc)
-        table = _read(o.file, model, column_list(o.columns))
-        params = np.asarray(params)
-        with about(o.model_file, ModelFileError):
-            predicted = model.predict(params, table.values[:, : model.n_inputs], **options)
-        figures = None  # the targets are checked before any output: an error leaves none
-        if len(table.names) == len(model.columns):
-            figures = _evaluate(model, params, table, options, o.model_file)
-        elif o.metrics is not None:
-            raise UsageError(f"--metrics: {table.source} has no targets "
-                             f"({', '.join(model.columns[model.n_inputs:])}) to measure errors on")
-        _write_predictions(model, table, predicted, o.output, o.with_inputs)
-        if figures is not None:
-            _report(model, o.model_file, table, figures, o.metrics, o.quiet)
+
+def _predict(o: PredictOptions) -> None:
+    import numpy as np
+
+    from ..core.models import MODELS
+    from ..io.modelfile import load_model, model_options
+
+    model, params, doc = load_model(o.model_file, MODELS)
+    options = model_options(model, doc)
+    table = _read(o.file, model, column_list(o.columns))
+    params = np.asarray(params)
+    with about(o.model_file, ModelFileError):
+        predicted = model.predict(params, table.values[:, : model.n_inputs], **options)
+    warning = check_predictions(o.model_file, table.source, predicted)
+    figures = None  # the targets are checked before any output: an error leaves none
+    if len(table.names) == len(model.columns):
+        figures = _evaluate(model, params, table, options, o.model_file)
+    elif o.metrics is not None:
+        raise UsageError(f"--metrics: {table.source} has no targets "
+                         f"({', '.join(model.columns[model.n_inputs:])}) to measure errors on")
+    if warning:
+        console.warn(warning)
+    _write_predictions(model, table, predicted, o.output, o.with_inputs)
+    if figures is not None:
+        _report(model, o.model_file, table, figures, o.metrics, o.quiet)
 
 
 def _read(file: str, model, rename: list[str] | None):
@@ -116,6 +128,28 @@ def _read(file: str, model, rename: list[str] | None):
                       categories=model.text_columns)
 
 
+def check_predictions(model_file: str, source: str, predicted: dict) -> str | None:
+    """The warning for points without a finite prediction (None if there are none).
+
+    Raises:
+        DegenerateError: no point has one: the model maps every point to NaN or infinity.
+    """
+    import numpy as np
+
+    values = np.column_stack(list(predicted.values()))
+    nan = np.any(np.isnan(values), axis=1)
+    inf = np.any(np.isinf(values), axis=1) & ~nan
+    bad, n = int(np.count_nonzero(nan | inf)), len(values)
+    if not bad:
+        return None
+    how = f"{int(np.count_nonzero(inf))} map to infinity, {int(np.count_nonzero(nan))} to NaN"
+    if bad == n:
+        raise DegenerateError(f"{model_file}: the model gives no finite prediction for any of "
+                              f"the {n} points of {source} ({how}): its parameters do not "
+                              "describe a map of these points")
+    return f"{bad} of {n} points have no finite prediction ({how}); written as inf or nan"
+
+
 def _write_predictions(model, table, predicted: dict, output: str | None, with_inputs: bool) -> None:
     import numpy as np
 
@@ -126,10 +160,6 @@ def _write_predictions(model, table, predicted: dict, output: str | None, with_i
     if with_inputs:
         names = [*model.columns[: model.n_inputs], *names]
         values = np.column_stack([table.values[:, : model.n_inputs], values])
-    bad = int(np.sum(~np.all(np.isfinite(values), axis=1)))
-    if bad:
-        console.warn(f"{bad} of {len(values)} points have no finite prediction "
-                     "(they map to infinity); written as inf or nan")
     console.output(output or "-", csv_content(names, values), "`output`")
 
 

@@ -7,25 +7,43 @@ from contextlib import contextmanager, nullcontext
 
 import typer
 
-from ..errors import EXIT_INTERRUPTED, DataError, DegenerateError, FitcliError
+from ..errors import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    BrokenPipe,
+    DataError,
+    DegenerateError,
+    FitcliError,
+)
 from ..report import console
 
 
 @contextmanager
 def reported_errors(debug: bool = False):
-    """FitcliError -> one line on stderr and its exit code; never a traceback.  numpy's
-    floating-point warnings (overflow, 0/0) stay off stderr unless --debug: what became
-    non-finite is reported in the result (a diverged fit, a standard error of null)."""
+    """FitcliError -> one line on stderr and its exit code; never a traceback.  A broken
+    pipe on stdout ends the run quietly (exit 141); running out of memory is one line
+    (exit 2).  numpy's floating-point warnings (overflow, 0/0) stay off stderr unless
+    --debug: what became non-finite is reported in the result (a diverged fit, a
+    standard error of null)."""
     import numpy as np
 
     try:
         with np.errstate(all="ignore") if not debug else nullcontext():
             yield
+    except BrokenPipe as exc:
+        console.silence_stdout()
+        raise typer.Exit(exc.exit_code) from None
     except FitcliError as exc:
         if debug:
             raise
         console.error(str(exc))
         raise typer.Exit(exc.exit_code) from None
+    except MemoryError:
+        if debug:
+            raise
+        console.error("out of memory: this run needs more memory than the machine has "
+                      "(fewer points, or a machine with more memory)")
+        raise typer.Exit(EXIT_USAGE) from None
     except KeyboardInterrupt:
         if debug:
             raise

@@ -12,8 +12,19 @@ from ..core.models.card import ModelCard
 from ..errors import UsageError
 from ..report import console
 from .examples import epilog
-from .options import argument, command, kind_declaration, learn, option
-from .shared import reported_errors
+from .options import (
+    MAX_POINTS,
+    Decl,
+    argument,
+    check_domains,
+    command,
+    domain_check,
+    kind_declaration,
+    learn,
+    learn_flag,
+    option,
+)
+from .shared import about, reported_errors
 
 PARQUET = (".parquet", ".pq", ".parq")
 
@@ -23,12 +34,12 @@ class SynthOptions:
     """The options of `fitcli synth` (the model's generator settings come from its card)."""
 
     kind: str = argument("KIND", "linear-tanh, ratio2d or project3d.")
-    n: int = option(200, "--n", min=1, help="Number of points.")
+    n: int = option(200, "--n", min=1, max=MAX_POINTS, help="Number of points.")
     noise: Optional[float] = option(
         None, min=0.0, show_default=False,
         help="Noise: sigma in pixels per image coordinate (project3d, ratio2d; default 0.5), "
         "or the blur of the class boundary in units of y (linear-tanh; default 0).")
-    seed: int = option(0, help="Random seed: the same seed gives the same file.")
+    seed: int = option(0, min=0, help="Random seed: the same seed gives the same file.")
     outliers: float = option(
         0.0, min=0.0, max=1.0,
         help="Fraction of points replaced by gross errors (labels flipped for linear-tanh).")
@@ -42,18 +53,27 @@ class SynthOptions:
     settings: dict = field(default_factory=dict)  # the generator's own (card.synth_settings)
 
     def validate(self, card: ModelCard) -> "SynthOptions":
-        from ..io.atomic import check_output
+        from ..io.atomic import check_outputs
 
+        check_domains(self)
         if self.truth == "-" and self.output in (None, "-"):
             raise UsageError("--truth - needs -o FILE: stdout already carries the points")
-        for path, flag in ((self.output, "-o"), (self.truth, "--truth")):
-            if path is not None:
-                check_output(path, flag)
+        check_outputs([("-o", self.output), ("--truth", self.truth)],
+                      stdout=self.output in (None, "-") or self.truth == "-")
         allowed = {s.name for s in card.synth_settings}
         wrong = [f"--{k}" for k, v in self.settings.items() if v is not None and k not in allowed]
         if wrong:
             raise UsageError(f"{', '.join(wrong)} does not apply to {card.name}")
+        for s in card.synth_settings:
+            value = self.settings.get(s.name)
+            if value is not None and _setting(s).problem(value):
+                raise UsageError(f"--{s.name}: {_setting(s).problem(value)}")
         return self
+
+
+def _setting(s) -> Decl:
+    """The domain of a generator setting: finite, and at least its minimum."""
+    return Decl((), s.help, min=s.minimum)
 
 
 def synth_parameters(cards) -> list[inspect.Parameter]:
@@ -63,10 +83,11 @@ def synth_parameters(cards) -> list[inspect.Parameter]:
         for s in card.synth_settings:
             seen.setdefault(s.name, (s, []))[1].append(card.name)
     for name, (s, owners) in seen.items():
+        learn_flag(name, f"--{name}")
         text = f"{owners[0]}: {s.help[:1].lower()}{s.help[1:]}" if len(owners) == 1 else s.help
         extra = {"min": s.minimum} if s.minimum is not None else {}
         info = typer.Option(f"--{name}", show_default=False, help=f"{text} [{s.default:g}].",
-                            **extra)
+                            callback=domain_check(_setting(s)), **extra)
         out.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
                                      annotation=Annotated[Optional[float], info]))
     return out
@@ -94,6 +115,7 @@ def synth(o: SynthOptions) -> None:
         from ..core.models import CARDS, MODELS
         from ..core.result import plain
         from ..core.synth import synthesize
+        from ..io.atomic import staged
         from ..io.csv_out import csv_content
         from ..io.modelfile import dumps, model_document
 
@@ -101,22 +123,24 @@ def synth(o: SynthOptions) -> None:
         settings = {k: v for k, v in o.settings.items() if v is not None}
         if o.noise is not None:
             settings["noise"] = o.noise
-        sample = synthesize(o.kind, seed=o.seed, n=o.n, outliers=o.outliers, **settings)
+        with about(f"synth {o.kind}", UsageError):  # settings no sample can come from
+            sample = synthesize(o.kind, seed=o.seed, n=o.n, outliers=o.outliers, **settings)
         card = CARDS[o.kind]
         own = {k: v for k, v in sample.options.items() if k in {c.name for c in card.options}}
         model = MODELS[o.kind].variant(**own)  # the variant drawn from (e.g. with distortion)
-        if o.truth:
-            about = {"seed": o.seed, **{k: plain(v) for k, v in sample.settings.items()}}
-            described = {**model.describe(sample.params), **sample.options}
-            doc = model_document(model.name, model.param_names, sample.params, described,
-                                 truth=about, source={"file": o.output or "-", "rows": o.n},
-                                 options={k: described[k] for k in model.saved_options
-                                          if k in described})
-            console.output(o.truth, dumps(doc), "`truth`")
-        if o.output is not None and o.output.lower().endswith(PARQUET):
-            from ..io.parquet_out import write_parquet
+        with staged():  # -o and --truth are put in place together, at the end
+            if o.truth:
+                truth = {"seed": o.seed, **{k: plain(v) for k, v in sample.settings.items()}}
+                described = {**model.describe(sample.params), **sample.options}
+                doc = model_document(model.name, model.param_names, sample.params, described,
+                                     truth=truth, source={"file": o.output or "-", "rows": o.n},
+                                     options={k: described[k] for k in model.saved_options
+                                              if k in described})
+                console.output(o.truth, dumps(doc), "`truth`")
+            if o.output is not None and o.output.lower().endswith(PARQUET):
+                from ..io.parquet_out import write_parquet
 
-            write_parquet(o.output, sample.columns, sample.table, "`output`")
-        else:
-            console.output(o.output or "-", csv_content(sample.columns, sample.table),
-                           "`output`")
+                write_parquet(o.output, sample.columns, sample.table, "`output`")
+            else:
+                console.output(o.output or "-", csv_content(sample.columns, sample.table),
+                               "`output`")

@@ -133,6 +133,7 @@ def rotation_from_euler(angles_deg: np.ndarray) -> np.ndarray:
 
 
 CAMERA_FIGURES = ("fx", "fy", "skew", "cx", "cy", "rx", "ry", "rz", "Cx", "Cy", "Cz")
+ANGLES_TEXT = "degrees, R = Rz(rz) Ry(ry) Rx(rx) (world to camera)"
 ANGLES = slice(5, 8)
 
 
@@ -178,7 +179,7 @@ def describe(M: np.ndarray, factor: np.ndarray | None = None) -> dict:
            "handedness": "right" if right else "left",
            "figures": dict(zip(CAMERA_FIGURES, values)),
            "standard_errors": dict(zip(CAMERA_FIGURES, se)),
-           "angles": "degrees, R = Rz(rz) Ry(ry) Rx(rx) (world to camera)",
+           "angles": ANGLES_TEXT,
            "warnings": []}
     if not right:
         out["warnings"].append(

@@ -19,12 +19,14 @@ gauge direction), so the covariance of the reported parameters has rank p - 1.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .models.base import Frame, Model
 from .objective import blocks
+from .robust import truncated_moments
 from .stats import chi2_cdf, chi2_sf
 
 ALPHA = 0.001  # the noise test's significance on each side
@@ -76,39 +78,67 @@ def fitted_squares(model: Model, params: np.ndarray, data, **options) -> np.ndar
     return out
 
 
-def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
-                      frame: Frame | None = None, **options) -> np.ndarray | None:
-    """F (p, dim) with cov(reported params) = F F^T, for noise sigma per target
-    coordinate.  Each column is a one-sigma change of the parameters along a principal
-    axis of their uncertainty.
+@dataclass(frozen=True)
+class Spectrum:
+    """J^T J on the free directions (the tangent space of a gauge), in a normalised frame:
+    its eigenvalues (ascending) and eigenvectors, and the map of those directions to the
+    reported parameters."""
 
-    Computed in a normalised frame (well conditioned): the fit's own (`frame`) when it
-    was normalised on these points, else one built here; at the internal parameters
-    that map to `params` exactly.
+    evals: np.ndarray  # (dim,)
+    evecs: np.ndarray  # (dim, dim)
+    directions: np.ndarray  # (p, dim): G @ basis, a unit step along each to the reported params
+    cost_scale: float
 
-    Returns:
-        None if J^T J is singular on the free directions (the data do not determine
-        the parameters at this optimum).
-    """
+    @property
+    def condition(self) -> float:
+        """Largest over smallest eigenvalue (inf if singular): free of units in the
+        normalised frame, 10 to 1000 for points well spread."""
+        if not np.all(np.isfinite(self.evals)) or not self.evals[0] > 0:
+            return math.inf
+        return float(self.evals[-1] / self.evals[0])
+
+    def factor(self, sigma: float) -> np.ndarray | None:
+        """F (p, dim) with cov = F F^T for noise sigma; None if singular."""
+        if not np.all(np.isfinite(self.evals)) or self.evals[0] <= 1e-13 * self.evals[-1]:
+            return None
+        scale = sigma / math.sqrt(self.cost_scale)
+        return scale * (self.directions @ self.evecs) / np.sqrt(self.evals)
+
+
+def gauss_newton(model: Model, params: np.ndarray, data, frame: Frame | None = None,
+                 **options) -> Spectrum:
+    """The Spectrum of J^T J at `params`, computed in a normalised frame (well
+    conditioned): the fit's own (`frame`) when it was normalised on these points, else
+    one built here; at the internal parameters that map to `params` exactly."""
     if frame is None or not frame.normalized:
         frame = model.frame(data, True, **options)
     q = internal_params(model, frame, params)
     kernel = model.kernel_for(frame)
     H = kernel.normal(q)[2] * (kernel.n / 2.0)  # J^T J, internal units
-    return factor_from_normal(model, frame, q, H, sigma)
+    return spectrum_from_normal(model, frame, q, H)
 
 
-def factor_from_normal(model: Model, frame: Frame, q: np.ndarray, H: np.ndarray,
-                       sigma: float) -> np.ndarray | None:
-    """covariance_factor from J^T J (p, p) at the internal parameters q of `frame` (a
-    pass the fit already made, on an engine)."""
+def spectrum_from_normal(model: Model, frame: Frame, q: np.ndarray, H: np.ndarray) -> Spectrum:
+    """The Spectrum of J^T J (p, p) at the internal parameters q of `frame` (a pass the
+    fit already made, on an engine)."""
     A, b = frame.linear, frame.offset
     basis = model.manifold.tangent_basis(q)
     evals, evecs = np.linalg.eigh(basis.T @ H @ basis)
-    if not np.all(np.isfinite(evals)) or evals[0] <= 1e-13 * evals[-1]:
-        return None
     G = model.canonical_jacobian(A @ q + b) @ A
-    return (sigma / math.sqrt(frame.cost_scale)) * (G @ basis @ evecs) / np.sqrt(evals)
+    return Spectrum(evals, evecs, G @ basis, frame.cost_scale)
+
+
+def covariance_factor(model: Model, params: np.ndarray, data, sigma: float,
+                      frame: Frame | None = None, **options) -> np.ndarray | None:
+    """F (p, dim) with cov(reported params) = F F^T, for noise sigma per target
+    coordinate.  Each column is a one-sigma change of the parameters along a principal
+    axis of their uncertainty.  See gauss_newton for the frame.
+
+    Returns:
+        None if J^T J is singular on the free directions (the data do not determine
+        the parameters at this optimum).
+    """
+    return gauss_newton(model, params, data, frame, **options).factor(sigma)
 
 
 def covariance(model: Model, params: np.ndarray, data, sigma: float, **options) -> np.ndarray | None:
@@ -124,18 +154,37 @@ def correlation(cov: np.ndarray) -> np.ndarray:
     return np.where(np.outer(se, se) > 0, corr, np.nan)
 
 
-def noise_test(sum_squares: float, sigma: float, dof_: int, n: int) -> dict[str, Any]:
-    """Is SS / sigma^2 a plausible draw of chi2(dof)?  Two-sided at ALPHA per side."""
+def noise_test(sum_squares: float, sigma: float, dof_: int, n: int,
+               cut: tuple[int, float] | None = None) -> dict[str, Any]:
+    """Is SS / sigma^2 a plausible draw of chi2(dof)?  Two-sided at ALPHA per side.
+
+    With `cut` = (m, c): the n points counted are those whose squared error s is at most
+    c^2 (the inliers of a robust fit), so each s / sigma^2 is a chi2(m) cut at
+    t = (c / sigma)^2, whose mean and variance are smaller (core.robust.truncated_moments).
+    SS / sigma^2 is then compared with a chi2 scaled to that mean and variance, with
+    the fitted parameters' share (m n - dof) taken off as in the uncut case.
+    """
     ratio = math.sqrt(sum_squares) / sigma  # sigma**2 underflows (--sigma 1e-300) or overflows
-    chi2 = ratio * ratio
-    if chi2_sf(chi2, dof_) < ALPHA:
+    chi2, scale, df = ratio * ratio, 1.0, float(dof_)
+    out: dict[str, Any] = {}
+    if cut is not None:
+        m, c = cut
+        mean_one, var_one = truncated_moments(m, (c / sigma) * (c / sigma))
+        share = dof_ / (m * n)  # what the fitted parameters leave of each point's freedom
+        mean, var = n * mean_one * share, n * var_one * share
+        if mean > 0 and var > 0:
+            scale, df = var / (2.0 * mean), 2.0 * mean * mean / var
+        out["cut_at"] = c
+    statistic = chi2 / scale
+    if chi2_sf(statistic, df) < ALPHA:
         code = "too_large"
-    elif chi2_cdf(chi2, dof_) < ALPHA:
+    elif chi2_cdf(statistic, df) < ALPHA:
         code = "too_small"
     else:
         code = "ok"
-    return {"expected_rms": sigma * math.sqrt(dof_ / n), "chi2": chi2, "dof": dof_,
-            "p_value": chi2_sf(chi2, dof_), "verdict_code": code, "verdict": VERDICTS[code]}
+    return {"expected_rms": sigma * math.sqrt(scale * df / n), "chi2": chi2, "dof": dof_,
+            "p_value": chi2_sf(statistic, df), "verdict_code": code, "verdict": VERDICTS[code],
+            **out}
 
 
 def residual_figures(model: Model, r: np.ndarray) -> dict[str, Any]:
@@ -169,7 +218,7 @@ def figures_of(model: Model, n: int, ss: float, median: float, largest: float) -
 
 def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = None,
              inlier: np.ndarray | None = None, frame: Frame | None = None,
-             **options) -> dict[str, Any]:
+             threshold: float | None = None, **options) -> dict[str, Any]:
     """The statistics of a fit (plain numpy values; see the module docstring): the
     residual figures, the noise test, sigma, the covariance of the parameters (None where
     not determined) with its factor (cov = factor factor^T), standard errors and
@@ -179,6 +228,8 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
     Args:
         sigma: the known noise per target coordinate; None estimates it from the residual.
         inlier: (n,) bool; the figures then describe the inliers only.
+        threshold: the point error that made `inlier` (s <= threshold^2): the noise test
+            then allows for the errors it cut off.
         frame: the fit's frame, when it was normalised on these points (else one is built).
         options: the fit's model options (e.g. standardize for linear-tanh).
     """
@@ -190,30 +241,35 @@ def diagnose(model: Model, params: np.ndarray, data, *, sigma: float | None = No
     if inlier is not None:
         out["rms_all"] = rms_all
 
-    def factor(s: float):
-        return covariance_factor(model, params, part, s, frame if inlier is None else None,
-                                 **options)
+    def spectrum() -> Spectrum:
+        return gauss_newton(model, params, part, frame if inlier is None else None, **options)
 
-    return complete(model, params, out, sigma, factor)
+    cut = (model.n_targets, threshold) if inlier is not None and threshold else None
+    return complete(model, params, out, sigma, spectrum, cut)
 
 
 def complete(model: Model, params: np.ndarray, out: dict[str, Any], sigma: float | None,
-             factor) -> dict[str, Any]:
-    """diagnose() after the residual figures `out`: sigma, the noise test, the
-    covariance from factor(sigma) (see covariance_factor), what the model derives."""
+             spectrum, cut: tuple[int, float] | None = None) -> dict[str, Any]:
+    """diagnose() after the residual figures `out`: sigma, the noise test (with `cut`,
+    see noise_test), the covariance from spectrum() (a Spectrum, see gauss_newton) and
+    its condition number, what the model derives."""
     given = sigma is not None
     sigma = sigma if given else out["sigma_estimate"]
     out["sigma"], out["sigma_source"] = sigma, ("given" if given else "estimated from the residual")
     if model.likelihood:
         sigma, out["sigma"], out["sigma_source"] = LIKELIHOOD_SIGMA, None, LIKELIHOOD_SOURCE
-    if given and out["dof"] > 0:  # with no degrees of freedom left there is nothing to test
-        out["noise_test"] = noise_test(out["sum_squares"], sigma, out["dof"], out["n"])
-    F = None
-    if out["dof"] > 0 and sigma > 0:
+    if given:  # with no degrees of freedom left there is nothing to test: null
+        out["noise_test"] = None if out["dof"] <= 0 else noise_test(
+            out["sum_squares"], sigma, out["dof"], out["n"], cut)
+    found, F = None, None
+    if out["dof"] > 0:
         try:
-            F = factor(sigma)
+            found = spectrum()
         except np.linalg.LinAlgError:  # e.g. parameters of a diverged fit
-            F = None
+            found = None
+    out["condition_number"] = found.condition if found is not None else None
+    if found is not None and sigma > 0:
+        F = found.factor(sigma)
     out["factor"] = F
     out["covariance"] = None if F is None else F @ F.T
     if F is not None:

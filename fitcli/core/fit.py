@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .choices import OPTIMIZER_NAMES  # == ("lm", *OPTIMIZERS): tested
+from .diagnostics import internal_params
 from .lm import levenberg_marquardt
 from .loop import Callback, IterInfo, Tolerances, descend
 from .models import MODELS, Model
@@ -39,6 +40,7 @@ def fit(
     seed: int = 0,
     callback: Callback | None = None,
     loss: Any = None,
+    start: np.ndarray | None = None,
     **options: Any,
 ) -> FitResult:
     """Fit `model` to `data` (the model's tuple of arrays, e.g. X (n, 3), uv (n, 2)).
@@ -50,6 +52,8 @@ def fit(
         normalize: Hartley normalisation (docs/math.md s.4) before fitting.
         loss: a robust loss (core.robust.Huber/Cauchy, threshold in the input's units);
             None is least squares.  The fit then minimises mean rho(s_i).
+        start: parameters (p,) in the input's units to start from, instead of `init`'s
+            (e.g. a robust estimate).
         options: model-specific, e.g. standardize=False or loss_function="cross-entropy"
             for linear-tanh (see its variant()).
 
@@ -72,7 +76,11 @@ def fit(
     frame = model.frame(data, normalize, **options)
     manifold = model.manifold
     kernel = start_kernel = model.kernel_for(frame)
-    params = manifold.retract(model.start(kernel, frame.data, init, _Seeded(seed)))
+    if start is None:
+        start = model.start(kernel, frame.data, init, _Seeded(seed))
+    else:
+        start = internal_params(model, frame, np.asarray(start, dtype=float))
+    params = manifold.retract(start)
     start_passes = kernel.n_eval  # linear-tanh's start polishes candidates on the data
     if loss is not None:
         kernel = robust_kernel(model, frame.data, loss, frame.cost_scale)
@@ -95,7 +103,7 @@ def fit(
     cost = outcome.cost * frame.cost_scale
     extra = {**model.describe(params), **frame.notes,
              **model.figures(outcome.params, frame.data, cost),
-             **({"start_passes": start_passes} if start_passes else {})}
+             **({"start_passes": start_passes} if model.start_reads_data else {})}
     return FitResult(
         model=model.name,
         optimizer=optimizer,

@@ -21,6 +21,7 @@ import numpy as np
 from .models.base import Model
 from .normalize import DegenerateDataError
 from .objective import CHUNK, COST, GRADIENT, NORMAL, Kernel, blocks
+from .stats import chi2_cdf
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,22 @@ CONFIDENCE = 0.999  # of drawing at least one all-inlier minimal set
 MAX_TRIALS = 10000
 
 
+def _minimal_fit(model: Model, data: tuple, n: int, rng: np.random.Generator):
+    """The DLT of one random minimal set (model.min_points points), or None if degenerate."""
+    pick = rng.choice(n, model.min_points, replace=False)
+    part = tuple(a[pick] for a in data)
+    try:
+        return model.start(model.kernel(*part), part, "dlt", rng)
+    except DegenerateDataError:
+        return None
+
+
+def _finite_errors(model: Model, params: np.ndarray, data: tuple) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        s = squared_errors(model, params, data)
+    return np.where(np.isfinite(s), s, np.inf)
+
+
 def ransac(model: Model, data: tuple, threshold: float, rng: np.random.Generator,
            confidence: float = CONFIDENCE, max_trials: int = MAX_TRIALS) -> Consensus:
     """MSAC: draw minimal sets (model.min_points), fit each by the model's DLT, score
@@ -181,15 +198,10 @@ def ransac(model: Model, data: tuple, threshold: float, rng: np.random.Generator
     best, best_score, needed, trial = None, math.inf, float(max_trials), 0
     while trial < min(needed, max_trials):
         trial += 1
-        pick = rng.choice(n, k, replace=False)
-        part = tuple(a[pick] for a in data)
-        try:
-            params = model.start(model.kernel(*part), part, "dlt", rng)
-        except DegenerateDataError:
+        params = _minimal_fit(model, data, n, rng)
+        if params is None:
             continue
-        with np.errstate(all="ignore"):
-            s = squared_errors(model, params, scored)
-        s = np.where(np.isfinite(s), s, np.inf)
+        s = _finite_errors(model, params, scored)
         score = float(np.sum(np.minimum(s, t2)))
         if score < best_score:
             best, best_score = (params, s <= t2), score
@@ -198,8 +210,7 @@ def ransac(model: Model, data: tuple, threshold: float, rng: np.random.Generator
         raise DegenerateDataError(f"RANSAC: none of {trial} minimal sets of {k} points gave a model")
     inlier = best[1]
     if scored is not data:  # verify the best hypothesis on every point
-        with np.errstate(all="ignore"):
-            inlier = squared_errors(model, best[0], data) <= t2
+        inlier = _finite_errors(model, best[0], data) <= t2
     return Consensus(best[0], inlier, trial, trial >= needed)
 
 
@@ -211,3 +222,82 @@ def _scoring_sample(data: tuple, n: int) -> tuple:
     so that the minimal sets are drawn as they would be without the sample."""
     pick = np.sort(np.random.default_rng(n).choice(n, SCORE_SAMPLE, replace=False))
     return tuple(np.ascontiguousarray(a[pick]) for a in data)
+
+
+# -- the noise scale, estimated robustly ------------------------------------------------------
+
+LMEDS_OUTLIERS = 0.5  # the share of outliers least median of squares draws enough sets for
+LMEDS_SAMPLE = 4096  # points that score each minimal set (all of them, below this)
+INLIER_SIGMAS = 2.5  # the inliers a robust scale is refined on: error <= 2.5 sigma
+
+
+@dataclass(frozen=True)
+class Median:
+    """Least median of squares: the minimal-set model whose median squared point error
+    is lowest, and the noise scale that median implies."""
+
+    params: np.ndarray  # internal coordinates, as `data`
+    sigma: float  # noise per target coordinate, in the units of data's residuals
+    trials: int
+
+
+def chi2_median(m: int) -> float:
+    """The median of chi2(m): 0.4549 for m = 1, 2 ln 2 for m = 2 (by bisection)."""
+    lo, hi = 0.0, 10.0 * m + 10.0
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if chi2_cdf(mid, m) < 0.5 else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def least_median(model: Model, data: tuple, rng: np.random.Generator,
+                 confidence: float = CONFIDENCE) -> Median:
+    """LMedS (Rousseeuw 1984): enough minimal sets for `confidence` of one without an
+    outlier when up to half the points are outliers, each scored by the median of the
+    squared point errors (on a subsample of LMEDS_SAMPLE points of a large set).  The
+    scale is sigma = sqrt(median s / median of chi2(m)) (1 + 5 / (n - p)), m the targets
+    per point, p the free parameters: consistent for Gaussian noise on the inliers.
+
+    Raises:
+        DegenerateDataError: no minimal set gave a model.
+    """
+    n, k = len(data[0]), model.min_points
+    scored = data
+    if n > LMEDS_SAMPLE:
+        pick = np.sort(rng.choice(n, LMEDS_SAMPLE, replace=False))
+        scored = tuple(a[pick] for a in data)
+    draws = min(MAX_TRIALS, math.ceil(trials_needed(1.0 - LMEDS_OUTLIERS, k, confidence)))
+    best, best_median = None, math.inf
+    for _ in range(draws):
+        params = _minimal_fit(model, data, n, rng)
+        if params is None:
+            continue
+        median = float(np.median(_finite_errors(model, params, scored)))
+        if median < best_median:
+            best, best_median = params, median
+    if best is None or not math.isfinite(best_median):
+        raise DegenerateDataError(f"least median of squares: none of {draws} minimal sets of "
+                                  f"{k} points gave a model")
+    m, dim, count = model.n_targets, model.manifold.dim, len(scored[0])
+    factor = 1.0 + 5.0 / max(count - dim, 1)
+    return Median(best, math.sqrt(best_median / chi2_median(m)) * factor, draws)
+
+
+def truncated_share(m: int, t: float) -> tuple[float, float]:
+    """For X ~ chi2(m) cut at X <= t: (P(X <= t), E[X | X <= t] / m), the share of
+    points kept and how much smaller their mean square is than the whole's."""
+    kept = chi2_cdf(t, m)
+    if kept <= 0.0:
+        return 0.0, 0.0
+    return kept, chi2_cdf(t, m + 2) / kept
+
+
+def truncated_moments(m: int, t: float) -> tuple[float, float]:
+    """Mean and variance of X ~ chi2(m) given X <= t:  E = m F_{m+2}(t) / F_m(t),
+    E[X^2] = m (m + 2) F_{m+4}(t) / F_m(t)  (F_k: the chi2(k) distribution function)."""
+    kept = chi2_cdf(t, m)
+    if kept <= 0.0:
+        return 0.0, 0.0
+    mean = m * chi2_cdf(t, m + 2) / kept
+    square = m * (m + 2) * chi2_cdf(t, m + 4) / kept
+    return mean, max(square - mean * mean, 0.0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -26,3 +26,30 @@ def pick_outliers(rng: np.random.Generator, n: int, fraction: float) -> np.ndarr
     bad = np.zeros(n, bool)
     bad[rng.choice(n, int(round(fraction * n)), replace=False)] = True
     return bad
+
+
+BATCH = 1 << 18  # candidates drawn at a time, at most (bounds the memory of a round)
+MIN_DRAWN = 1 << 16  # candidates drawn before a generator may judge it cannot succeed
+MIN_ACCEPTED = 1e-3  # the share of candidates it must keep to go on
+
+
+def draw_until(n: int, draw: Callable[[int], np.ndarray], what: str) -> np.ndarray:
+    """n accepted rows from repeated draw(m), each the accepted rows of m new
+    candidates: rejection sampling that always ends.  Once MIN_DRAWN candidates are
+    drawn it must keep at least MIN_ACCEPTED of them, so its work is at most about
+    n / MIN_ACCEPTED candidates.
+
+    Raises:
+        ValueError: it keeps fewer; `what` says why a candidate is kept, e.g. "land in
+            the image".
+    """
+    got, kept, drawn = [], 0, 0
+    while kept < n:
+        m = min(4 * (n - kept), BATCH)
+        rows = draw(m)
+        got.append(rows)
+        kept, drawn = kept + len(rows), drawn + m
+        if drawn >= MIN_DRAWN and kept < MIN_ACCEPTED * drawn and kept < n:
+            raise ValueError(f"only {kept} of {drawn} random points ({kept / drawn:.2g}) {what}, "
+                             f"for {n} asked: the settings must let {MIN_ACCEPTED:.1%} through")
+    return np.concatenate(got)[:n]

@@ -22,6 +22,8 @@ PART_BYTES = 64 << 20  # bytes of CSV per partition (about 700,000 camera points
 SCAN = 16 << 20  # bytes read at a time while planning
 WHOLE_PART_BYTES = 16 << 20  # read_whole's partitions: what one holds beside the result
 
+HEAD_READ = 1 << 22  # bytes read for a file's header and first rows (a line may be long)
+
 
 @dataclass(frozen=True)
 class CsvPartition:
@@ -110,13 +112,13 @@ def csv_partitions(path: str, columns, *, model: str, rename=None, optional=(),
     name = path
     try:
         total = os.path.getsize(path)
-        with open(path, "rb") as fh:
-            head_raw = fh.read(csv_in.HEAD_BYTES + 1)
+        with open(path, "rb") as fh:  # room for a first line longer than HEAD_BYTES
+            head_raw = fh.read(HEAD_READ + 1)
     except OSError:
         csv_in.read_bytes(path)  # raises the reader's own message
         raise
     bom = 3 if head_raw[:3] == b"\xef\xbb\xbf" else 0
-    head = csv_in._head(name, head_raw[bom:])
+    head = csv_in._head(name, head_raw, bom)
     layout = csv_in._sniff(name, head)
     used, present = csv_in._select(name, layout, list(columns), model, rename, list(optional))
     start = bom + len(head[: layout.body_offset].encode())

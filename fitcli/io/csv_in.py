@@ -4,20 +4,21 @@ Accepted: an optional header row (columns then found by name, case-insensitive, 
 columns ignored; without one, by position), comma, semicolon, tab or whitespace
 separators, a UTF-8 byte-order mark, CRLF line ends, blank lines and '#' comments.
 
-Large files are memory-mapped (not copied into memory) and go through a fast engine
-(pyarrow if installed, else numpy.loadtxt); if it refuses the file, or the numbers are
-not all finite, a careful line-by-line pass finds the first bad field and names it.
-That pass is also the parser of last resort, so the result never depends on which
-engine ran.
+Large files are memory-mapped (not copied into memory; io.snapshot keeps the map valid
+while another process rewrites the file) and go through a fast engine (pyarrow if
+installed, else numpy.loadtxt); if it refuses the file, or the numbers are not all
+finite, or a zero may be a number that underflowed, a careful line-by-line pass finds
+the first bad field and names it.  That pass is also the parser of last resort, so the
+result never depends on which engine ran.  Numbers are ASCII decimals as CSV writers
+write them (optionally in double quotes); digit separators (1_000) and other scripts'
+digits are refused, as are values that overflow or underflow double precision.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import mmap
-import os
-import sys
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Callable, Sequence
@@ -25,12 +26,17 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..errors import DataError
+from .snapshot import Snapshot, load
 from .text_columns import arrow_text, encode_tokens, row_lines, unquote
 
 FAST_MIN_BYTES = 1 << 16  # below this the careful pass is fast enough on its own
 HEAD_BYTES = 1 << 16  # what the sniffer reads to find the separator and the header
-POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # Linux
 MAX_MAGNITUDE = 1e75  # |value| at and above which fourth powers overflow float64
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# What may have underflowed to 0 (its value below ~2.5e-324): an exponent of -100 or
+# below, or twenty zeros in a row; a fast parse with a zero in it and one of these in
+# the file goes to the careful pass, which tells a 0 from an underflow.
+MAY_UNDERFLOW = re.compile(rb"[eE]-0*[1-9][0-9][0-9]|0{20}")
 
 
 @dataclass(frozen=True)
@@ -77,20 +83,9 @@ class _Layout:
 
 def read_bytes(source: str) -> tuple[str, bytes]:
     """(display name, content) of a path, or of standard input for "-"."""
-    if source == "-":
-        return "<stdin>", sys.stdin.buffer.read()
-    name = source
-    try:
-        with open(source, "rb") as fh:
-            return name, fh.read()
-    except FileNotFoundError:
-        raise DataError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{name}: is a directory, not a CSV file") from None
-    except PermissionError:
-        raise DataError(f"{name}: permission denied") from None
-    except OSError as exc:
-        raise DataError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    snapshot = load(source, map_from=1 << 62)  # never mapped: a copy
+    with snapshot.reading() as raw:
+        return snapshot.name, raw
 
 
 def decode(name: str, raw: bytes) -> str:
@@ -134,14 +129,23 @@ def read_table(
     Raises:
         DataError: unreadable, unparsable or non-finite input, with file, line, column.
     """
-    mapped = _map(source) if decimal == "." else None
-    name, raw = (source, mapped) if mapped is not None else read_bytes(source)
-    if decimal == ",":
-        raw = decimal_points(name, raw)
+    snapshot = load(source, map_from=FAST_MIN_BYTES)
+    with snapshot.reading() as raw:
+        if decimal == ",":
+            raw = decimal_points(snapshot.name, raw)
+        table, largest = _parse(snapshot, raw, list(columns), model, rename, list(optional),
+                                text_columns)
+    _check_magnitude(table, (*text_columns, *categories), largest)
+    return table
+
+
+def _parse(snapshot: Snapshot, raw, columns, model, rename, optional, text_columns):
+    """(the Table of the bytes `raw` of `snapshot`, max |value| per column or None)."""
+    name = snapshot.name
     bom = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
-    head = _head(name, raw[bom : bom + HEAD_BYTES + 1] if mapped is not None else raw[bom:])
+    head = _head(name, raw, bom)
     layout = _sniff(name, head)
-    used, wanted = _select(name, layout, list(columns), model, rename, list(optional))
+    used, wanted = _select(name, layout, columns, model, rename, optional)
     start = bom + len(head[: layout.body_offset].encode())
     text = [i for i, c in enumerate(wanted) if c in text_columns]
     parsed, largest = None, None
@@ -155,20 +159,35 @@ def read_table(
             largest = _largest(parsed[0])
             if not np.all(np.isfinite(largest)):  # NaN or inf: the careful pass names it
                 parsed = None
+            elif _zero_may_underflow(parsed[0], raw, start, text):
+                parsed = None
         if parsed is not None:
             n = len(parsed[0])
-            parsed = (*parsed, cache(lambda: row_lines(raw, start, layout.body_line, n)))
+            parsed = (*parsed, cache(lambda: _row_lines(snapshot, start, layout.body_line, n)))
     if parsed is None:
         body = decode(name, bytes(raw))[layout.body_offset :]
-        parsed = _careful_parse(name, body, layout, used, text)
+        parsed, largest = _careful_parse(name, body, layout, used, text), None
     values, levels, lines = parsed
     if len(values) == 0:
         raise DataError(f"{name}: no data rows" + (" after the header" if layout.header else ""))
     levels = {wanted[i]: v for i, v in levels.items()}
     table = Table(name, tuple(wanted), values, layout.header is not None, layout.delimiter,
                   levels, lines)
-    _check_magnitude(table, (*text_columns, *categories), largest)
-    return table
+    return table, largest
+
+
+def _row_lines(snapshot: Snapshot, start: int, first_line: int, n_rows: int):
+    with snapshot.reading() as raw:
+        return row_lines(raw, start, first_line, n_rows)
+
+
+def _zero_may_underflow(values: np.ndarray, raw, start: int, text: list[int]) -> bool:
+    """Whether a 0 among the numbers (not the text columns) of a fast parse may be a
+    number written too small for double precision, which the careful pass refuses."""
+    numeric = [j for j in range(values.shape[1]) if j not in text]
+    if not np.any(values[:, numeric] == 0):
+        return False
+    return MAY_UNDERFLOW.search(raw, start) is not None
 
 
 def _largest(values: np.ndarray) -> np.ndarray:
@@ -209,26 +228,6 @@ def _check_magnitude(table: Table, labels: Sequence[str] = (),
         )
 
 
-def _map(source: str) -> mmap.mmap | None:
-    """A read-only map of a large regular file: the fast engines read it in place, and
-    only the careful pass (on bad input) copies it.  None for stdin, small files or errors."""
-    if source == "-":
-        return None
-    try:
-        with open(source, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size < FAST_MIN_BYTES:
-                return None
-            if POPULATE:  # the pages mapped in one call, not one fault each as read
-                # (read-only pages: nothing here writes to the map)
-                mapped = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_SHARED | POPULATE,
-                                   prot=mmap.PROT_READ)
-            else:
-                mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):
-        return None  # read_bytes names the problem
-    return mapped if mapped.find(b"\n", 0, HEAD_BYTES) >= 0 else None  # a sane first line
-
-
 def _lone_cr(raw: bytes, start: int) -> bool:
     """A carriage return in raw[start:] that is not part of a CRLF: the fast engines end a
     line there and the careful pass does not, so such a file goes to the careful pass."""
@@ -239,15 +238,32 @@ def _lone_cr(raw: bytes, start: int) -> bool:
     return bool(buf[-1] == 13 or np.any((buf[:-1] == 13) & (buf[1:] != 10)))
 
 
-def _head(name: str, raw: bytes, size: int = HEAD_BYTES) -> str:
-    """The text of the first `size` bytes (whole lines) for sniffing; all of a small file."""
-    if len(raw) <= size:
-        return decode(name, raw)
-    cut = raw.rfind(b"\n", 0, size) + 1 or size
-    try:
-        return raw[:cut].decode("utf-8")
-    except UnicodeDecodeError:
-        return decode(name, raw)  # raises with the line of the bad byte
+def _head(name: str, raw, bom: int, size: int = HEAD_BYTES) -> str:
+    """The text of the first whole lines of raw[bom:] for sniffing: at least `size`
+    bytes' worth, and enough to hold the first two lines that are not blank or comments
+    (a header row may be longer than `size`); all of a small file."""
+    while True:
+        part = raw[bom : bom + size + 1]
+        if len(part) <= size:
+            return decode(name, bytes(part))
+        cut = part.rfind(b"\n", 0, size) + 1
+        try:
+            text = part[:cut].decode("utf-8")
+        except UnicodeDecodeError:
+            return decode(name, bytes(raw[bom:]))  # raises with the line of the bad byte
+        if cut and _content_lines(text, 2):
+            return text
+        size *= 4
+
+
+def _content_lines(text: str, count: int) -> bool:
+    """Whether `text` has `count` lines that are not blank or comments."""
+    found = 0
+    for *_, line in _lines(text):
+        found += not _skip(line)
+        if found >= count:
+            return True
+    return False
 
 
 def _lines(text: str, start: int = 0):
@@ -270,8 +286,10 @@ def _split(line: str, delimiter: str | None) -> list[str]:
 
 
 def _is_number(token: str) -> bool:
+    """Whether a field of the first line reads as a number (so the line is data, not a
+    header); a field that only looks like one is refused later by its line and column."""
     try:
-        float(token)
+        float(token[1:-1] if len(token) >= 2 and token[0] == token[-1] == '"' else token)
     except ValueError:
         return False
     return True
@@ -308,7 +326,7 @@ def _select(name, layout, columns, model, rename, optional):
     for j, h in enumerate(lower):
         if h and h in lower[:j]:
             raise DataError(
-                f"{name}: column name '{layout.header[j]}' appears twice "
+                f"{name}: column name '{_shown(layout.header[j])}' appears twice "
                 f"(columns {lower.index(h) + 1} and {j + 1})"
             )
     found = {c: lower.index(t.lower()) for c, t in zip(columns, targets) if t.lower() in lower}
@@ -479,24 +497,33 @@ def _careful_parse(name: str, body: str, layout: _Layout, used, text: list[int] 
 def _token(name: str, line: int, column: str, token: str) -> str:
     token = unquote(token)
     if not token:
-        raise DataError(f"{name}, line {line}, column '{column}': empty field, expected a value")
+        raise DataError(f"{name}, line {line}, column '{_shown(column)}': empty field, "
+                        "expected a value")
     return token
 
 
+def _shown(token: str, limit: int = 40) -> str:
+    """A field as a message quotes it: cut to `limit` characters."""
+    return token if len(token) <= limit else token[: limit - 3] + "..."
+
+
 def _number(name: str, line: int, column: str, token: str) -> float:
-    where = f"{name}, line {line}, column '{column}'"
+    where = f"{name}, line {line}, column '{_shown(column)}'"
+    if len(token) >= 2 and token[0] == token[-1] == '"':  # a quoted number, as pyarrow reads it
+        token = token[1:-1].strip()
     if not token:
         raise DataError(f"{where}: empty field, expected a number")
-    try:
-        value = float(token)
-    except ValueError:
-        shown = token if len(token) <= 40 else token[:37] + "..."
-        raise DataError(f"{where}: expected a number, got '{shown}'") from None
-    if math.isfinite(value):
-        return value
-    if math.isnan(value) or token.lstrip("+-").lower() in ("inf", "infinity"):
-        raise DataError(f"{where}: '{token}' is not a finite number")
-    raise DataError(f"{where}: '{token}' overflows double precision (max ~1.8e308)")
+    if NUMBER.fullmatch(token) is None:
+        if token.lstrip("+-").lower() in ("nan", "inf", "infinity"):
+            raise DataError(f"{where}: '{token}' is not a finite number")
+        raise DataError(f"{where}: expected a number, got '{_shown(token)}'")
+    value = float(token)
+    if not math.isfinite(value):
+        raise DataError(f"{where}: '{_shown(token)}' overflows double precision (max ~1.8e308)")
+    if value == 0.0 and any(c in "123456789" for c in token.split("e")[0].split("E")[0]):
+        raise DataError(f"{where}: '{_shown(token)}' underflows double precision (it is not 0, "
+                        "and the smallest is ~4.9e-324)")
+    return value
 
 
 # -- decimal commas (--decimal ,) ---------------------------------------------------------

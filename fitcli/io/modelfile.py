@@ -54,10 +54,13 @@ def load_model(path: str, models: dict) -> tuple[Any, list[float], dict[str, Any
     """
     try:
         if path == "-":
+            if sys.stdin is None:
+                raise ModelFileError("<stdin>: standard input is closed: there is no model to read")
             path, text = "<stdin>", sys.stdin.read()
         else:
-            with open(path, encoding="utf-8") as fh:
+            with open(path, encoding="utf-8-sig") as fh:  # a byte-order mark, as in a CSV
                 text = fh.read()
+        text = text.removeprefix("\ufeff")
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such model file") from None
     except (OSError, UnicodeDecodeError) as exc:

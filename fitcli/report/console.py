@@ -31,11 +31,24 @@ _vocabulary: Callable[[str, str | None], str | None] = lambda name, value: None
 
 
 @cache
-def _stderr():
-    """The console on stderr (rich is imported on the first message, not at start-up)."""
+def _console_type():
+    """rich's Console, but a broken pipe is not its SystemExit(1): on stdout it is an
+    error the commands report (BrokenPipe), on stderr messages nobody reads any more."""
     from rich.console import Console
 
-    return Console(stderr=True, soft_wrap=True, highlight=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            if not self.stderr:
+                raise BrokenPipeError(32, "Broken pipe")
+
+    return _Console
+
+
+@cache
+def _stderr():
+    """The console on stderr (rich is imported on the first message, not at start-up)."""
+    return _console_type()(stderr=True, soft_wrap=True, highlight=False)
 
 
 def set_vocabulary(say: Callable[[str, str | None], str | None]) -> None:
@@ -81,7 +94,8 @@ def about_file(name: str) -> Iterator[None]:
 
 
 def _say(prefix: str, message: str) -> None:
-    """One message on stderr: one line, or on a terminal wrapped at words to its width."""
+    """One message on stderr: one line, or on a terminal wrapped at words to its width.
+    If stderr cannot be written there is no one to tell, and the run goes on."""
     if _subject and not message.startswith(_subject[-1]):
         message = f"{_subject[-1]}: {message}"
     text, stderr = one_line(speak(message)), _stderr()
@@ -91,7 +105,10 @@ def _say(prefix: str, message: str) -> None:
         text = wrap(text, stderr.width, " " * (min(len(prefix), 10) or 2), prefix)
     else:
         text = prefix + text
-    stderr.print(text, markup=False, highlight=False)
+    try:
+        stderr.print(text, markup=False, highlight=False)
+    except OSError:
+        pass
 
 
 def error(message: str) -> None:
@@ -229,15 +246,84 @@ def said(message: str) -> str:
     return one_line(speak(message))
 
 
-def write_text(text) -> None:
-    """Data on stdout (CSV, a model file), as it is: a str, or an io.atomic.Binary."""
-    if isinstance(text, str):
-        sys.stdout.write(text)
+@contextmanager
+def _stdout() -> Iterator[Any]:
+    """Standard output, its failures said as the shell's errors.
+
+    Raises:
+        BrokenPipe: its reader went away (`| head -1`).
+        StreamError: it is closed, or a write failed (a full disk behind it).
+    """
+    from ..errors import BrokenPipe, StreamError
+
+    if sys.stdout is None:
+        raise StreamError("standard output is closed: there is nowhere to write the results")
+    try:
+        yield sys.stdout
         sys.stdout.flush()
-        return
-    sys.stdout.flush()
-    text.write(sys.stdout.buffer)
-    sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise BrokenPipe("standard output: broken pipe") from None
+    except OSError as exc:
+        raise StreamError(f"cannot write to standard output ({exc.strerror or exc})") from None
+
+
+def write_text(text) -> None:
+    """Data on stdout (CSV, a model file), as it is: a str, or an io.atomic.Binary.  A
+    str is written through the byte layer until all of it is out: a write the reader's
+    exit cuts short returns a part, which the text layer would drop without an error."""
+    with _stdout() as out:
+        raw = getattr(out, "buffer", None)
+        if raw is None:
+            out.write(text)
+            return
+        out.flush()
+        if not isinstance(text, str):  # a Binary: written by its own writer
+            text.write(raw)
+            raw.flush()
+            return
+        view = memoryview(text.encode(out.encoding or "utf-8", out.errors or "strict"))
+        while len(view):
+            written = raw.write(view)
+            if not written:
+                raise OSError(11, "standard output accepts no more data")
+            view = view[written:]
+
+
+def flush_stdout() -> bool:
+    """At the end of a run: flush stdout; False if its pipe broke (it is then silenced)."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        return False
+    except OSError:
+        pass  # a failed write was reported where it happened
+    return True
+
+
+def recover_broken_pipe() -> bool:
+    """Whether typer ended the run for a broken pipe (it then wraps stdout and stderr to
+    hide their errors and exits 1); if so, its wrappers are undone and stdout silenced."""
+    if type(sys.stdout).__name__ != "PacifyFlushWrapper":
+        return False
+    sys.stdout = getattr(sys.stdout, "wrapped", sys.stdout)
+    if type(sys.stderr).__name__ == "PacifyFlushWrapper":
+        sys.stderr = getattr(sys.stderr, "wrapped", sys.stderr)
+    silence_stdout()
+    return True
+
+
+def silence_stdout() -> None:
+    """After a broken pipe: standard output's descriptor to /dev/null, so that nothing
+    more (not even the interpreter's last flush at exit) fails writing to it."""
+    try:
+        fd = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's stream): nothing to do
+        pass
 
 
 def output(path: str, content: str | bytes, option: str) -> None:
@@ -253,9 +339,8 @@ def output(path: str, content: str | bytes, option: str) -> None:
 def print_tables(blocks) -> None:
     """Blocks (report.layout) for people on stdout, where they are the result, laid out
     for the terminal's width."""
-    from rich.console import Console
-
-    _print(Console(soft_wrap=True, highlight=False), blocks)
+    with _stdout() as out:
+        _print(_console_type()(file=out, soft_wrap=True, highlight=False), blocks)
 
 
 def print_stderr(blocks) -> None:

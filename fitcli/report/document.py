@@ -2,7 +2,8 @@
 
 Every top-level key is declared in KEYS, in the order of the document; docs/report.md
 documents each, and the nested keys below them.  A figure that cannot be computed is
-null.
+null, never a missing key: the standard errors of a fit whose Jacobian is singular are
+an object of nulls, its correlation a matrix of nulls.
 """
 
 from __future__ import annotations
@@ -69,9 +70,10 @@ def document(report) -> dict[str, Any]:
     doc = {"input": report.source, **result.to_dict()}
     doc["message"] = speak(doc["message"])
     doc["diagnostics"] = d.figures
-    if d.standard_errors is not None:
-        doc["standard_errors"] = dict(zip(result.param_names, d.standard_errors))
-        doc["correlation"] = d.correlation
+    p = len(result.param_names)
+    se = d.standard_errors if d.standard_errors is not None else [None] * p
+    doc["standard_errors"] = dict(zip(result.param_names, se))
+    doc["correlation"] = d.correlation if d.correlation is not None else [[None] * p] * p
     for s in report.sections:
         if s.key in FRONT:
             doc[s.key] = _angles(s.content) if s.key == "camera" else s.content

@@ -64,13 +64,14 @@ class Statistics:
 
 @dataclass(frozen=True)
 class Gate:
-    """A quality gate: its name, limit, the value found, and whether it passed."""
+    """A quality gate: its name, limit, the value found, whether it passed, and the
+    sentence that says so (the warning, when it failed)."""
 
     gate: str
     limit: Any
     value: Any
     passed: bool
-    text: str  # the sentence of a failure
+    text: str
 
 
 @dataclass(frozen=True)
@@ -105,16 +106,22 @@ class Report:
     def verdict(self) -> Verdict:
         return verdict(self)
 
+    def saving(self, save_unconverged: bool = False) -> Verdict:
+        """Whether `-o` saves the result: the verdict, with `save_unconverged` only a fit
+        that did not converge saved anyway (nothing else that refuses a result)."""
+        return verdict(self, waive_convergence=save_unconverged)
+
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
 
 
-def verdict(report: Report) -> Verdict:
+def verdict(report: Report, waive_convergence: bool = False) -> Verdict:
     """The one rule: the first of these that holds decides.
 
     interrupted (130); the data do not determine the model (3); not converged (4, or a
-    gate failure with require_converged); a camera with inlier points behind it, or a
-    model section that refuses its result (4); a quality gate failed (5); usable (0).
+    gate failure with require_converged; skipped with `waive_convergence`); a camera with
+    inlier points behind it, a robust fit that failed its check, or a model section that
+    refuses its result (4); a quality gate failed (5); usable (0).
     """
     result = report.result
     if result.status is Status.INTERRUPTED:
@@ -122,15 +129,21 @@ def verdict(report: Report) -> Verdict:
     for s in report.sections:
         if s.refusal and s.degenerate:
             return Verdict(EXIT_DEGENERATE, False, s.refusal)
-    if not result.success and not report.request.require_converged:
+    converged = result.success or report.request.require_converged
+    if not converged and not waive_convergence:
         return Verdict(EXIT_NOT_CONVERGED, False, UNSAVED[result.status])
     if report.behind:
         return Verdict(EXIT_NOT_CONVERGED, False, "points are behind the fitted camera")
+    check = report.robust.get("check")
+    if check and not check["passed"]:
+        return Verdict(EXIT_NOT_CONVERGED, False, check["text"])
     for s in report.sections:
         if s.refusal:
             return Verdict(EXIT_NOT_CONVERGED, False, s.refusal)
     if any(not g.passed for g in report.gates):
         return Verdict(EXIT_GATE, False, "a quality gate failed")
+    if not converged:  # waived: saved all the same
+        return Verdict(EXIT_NOT_CONVERGED, True, UNSAVED[result.status])
     return Verdict(EXIT_OK, True)
 
 
@@ -141,9 +154,11 @@ def build_report(model: Model, table, data, fitted, request: ReportRequest) -> R
     Raises:
         DegenerateDataError: the data cannot be normalised for the standard errors.
     """
-    result, rows, warnings = fitted.result, Rows(table), []
+    result, rows = fitted.result, Rows(table)
+    warnings = [] if result.success else [result.message]
     counted = fitted.inlier if request.robust != "none" else None  # least squares: every point
-    d, derived = _statistics(model, result, data, request.sigma, counted)
+    d, derived = _statistics(model, result, data, request.sigma, counted,
+                             fitted.info.get("threshold"))
     if d.standard_errors is None:
         warnings.append("standard errors are not determined: the Jacobian is singular at this fit")
     test = d.figures.get("noise_test")
@@ -157,6 +172,11 @@ def build_report(model: Model, table, data, fitted, request: ReportRequest) -> R
     for s in sections:
         warnings += s.warnings
     behind = _behind(model, result, data, columns, counted, rows, warnings)
+    warnings += _geometry_warnings(model, result, data, d.figures)
+    warnings += _inlier_warnings(request, fitted)
+    check = fitted.info.get("check")
+    if check and not check["passed"]:
+        warnings.append(f"the {request.robust} fit failed its check: {check['text']}")
     if not fitted.info.get("confident", True):
         warnings.append(f"RANSAC stopped at its limit of {fitted.info['trials']} draws before "
                         "it was confident of one all-inlier sample: check `threshold`")
@@ -180,7 +200,7 @@ def build_engine_report(model: Model, source: str, kind: str, result: FitResult,
     """The report of an engine fit (core.engines): `summary` is its EngineReport,
     `info` the robust method's, `numbers(index)` the line or row of global row indices.
     What the memory engine's report computes per point comes from the summary's sums."""
-    d, warnings = summary.figures, []
+    d, warnings = summary.figures, ([] if result.success else [result.message])
     derived = d.pop("sections")
     for s in derived:
         d.pop(s.key)
@@ -210,12 +230,46 @@ def build_engine_report(model: Model, source: str, kind: str, result: FitResult,
                   NamedRows(kind), gates, tuple(warnings), None, summary.behind_count)
 
 
-def _statistics(model, result, data, sigma, inlier) -> tuple[Statistics, tuple[Section, ...]]:
+ILL_CONDITIONED = 1e4  # condition number of J^T J (normalised frame) beyond which to warn
+
+
+def _geometry_warnings(model, result, data, figures) -> list[str]:
+    """Near-degenerate data, said with its figure: an ill-conditioned fit (measured
+    models: points nearly on a plane or a line), and the model's own (a ratio's pole)."""
+    out = []
+    condition = figures.get("condition_number")
+    if model.measured and condition is not None and condition > ILL_CONDITIONED:
+        what = model.geometry(data)
+        out.append(f"the fit is ill-conditioned: the condition number of J^T J in the "
+                   f"normalised frame is {condition:.3g} (points well spread give 10 to 1000)"
+                   + (f"; {what}" if what else "") + ": some parameters are poorly determined "
+                   "(see their standard errors)")
+    return out + model.fit_warnings(result.params, data)
+
+
+LOW_INLIERS = 0.5  # least squares with fewer inliers than this is not a model of most points
+
+
+def _inlier_warnings(request: ReportRequest, fitted) -> list[str]:
+    """A threshold that only labels points (no --robust), when most points are outliers
+    of the least-squares fit: outliers have pulled it away from the rest."""
+    if request.robust != "none" or fitted.inlier is None or not len(fitted.inlier):
+        return []
+    n, inside = len(fitted.inlier), fitted.info["n_inliers"]
+    if inside >= LOW_INLIERS * n:
+        return []
+    return [f"only {inside} of {n} points ({inside / n:.0%}) are within `threshold` "
+            f"{request.threshold:g} of the least-squares fit: outliers have pulled it away "
+            "from the other points (`robust=ransac` fits the points within the threshold)"]
+
+
+def _statistics(model, result, data, sigma, inlier,
+                threshold) -> tuple[Statistics, tuple[Section, ...]]:
     """core.diagnostics.diagnose, in the fit's own frame when it ran on these points."""
     frame = result.frame
     own = frame is not None and frame.n == len(data[0])
     d = diagnose(model, result.params, data, sigma=sigma, inlier=inlier,
-                 frame=frame if own else None)
+                 frame=frame if own else None, threshold=threshold)
     sections = d.pop("sections")
     for s in sections:
         d.pop(s.key)
@@ -260,16 +314,20 @@ def loss_label(model: Model, method: str) -> str:
 
 
 def _gates(request: ReportRequest, figures: dict, robust: dict, result: FitResult) -> tuple[Gate, ...]:
+    """The quality gates asked for, each with the sentence of its outcome."""
     gates = []
     if request.max_rms is not None:
-        rms = figures["rms"]
-        gates.append(Gate("max-rms", request.max_rms, rms, bool(rms <= request.max_rms),  # NaN
-                          f"RMS point error {rms:.6g} > `max_rms` {request.max_rms:g}"))
+        rms, limit = figures["rms"], request.max_rms
+        passed = bool(rms <= limit)  # NaN: no point counted, failed
+        sign = "<=" if passed else ">"
+        gates.append(Gate("max-rms", limit, rms, passed,
+                          f"RMS point error {rms:.6g} {sign} `max_rms` {limit:g}"))
     if request.min_inliers is not None:
-        fraction = robust["n_inliers"] / robust["n_points"]
-        gates.append(Gate("min-inliers", request.min_inliers, fraction,
-                          fraction >= request.min_inliers,
-                          f"inlier fraction {fraction:.4g} < `min_inliers` {request.min_inliers:g}"))
+        fraction, limit = robust["n_inliers"] / robust["n_points"], request.min_inliers
+        passed = fraction >= limit
+        gates.append(Gate("min-inliers", limit, fraction, passed,
+                          f"inlier fraction {fraction:.4g} {'>=' if passed else '<'} "
+                          f"`min_inliers` {limit:g}"))
     if request.require_converged:
         gates.append(Gate("require-converged", True, result.success, result.success,
                           f"`require_converged`: {result.message}"))

@@ -60,6 +60,8 @@ ANGLES = "angles in degrees with R = Rz(rz) Ry(ry) Rx(rx), world to camera"
 def camera(report, section) -> Rendered:
     """The camera's figures with standard errors first; R and K with --verbose."""
     c = section.content
+    if c.get("K") is None:  # null: M's left 3x3 block does not decompose
+        return Rendered()
     figures, errors = c["figures"], c.get("standard_errors", {})
     lens = c.get("model", {}).get("kind") == "parametric"
     keys = [k for k in CAMERA_LABELS if k in figures] + [k for k in figures if k not in CAMERA_LABELS]

@@ -185,9 +185,15 @@ def _corr(value: float | None) -> str:
 def _robust_table(robust: dict[str, Any]) -> Pairs:
     rows = [("method", robust["method"]), ("threshold", number(robust.get("threshold"), 6)),
             ("loss minimised", robust["loss"])]
+    if "sigma_estimate" in robust:  # the threshold is 3 x this robust estimate of the noise
+        rows.append(("sigma estimated robustly", number(robust["sigma_estimate"], 6)))
     if "trials" in robust:
-        rows += [("RANSAC seed", str(robust["seed"])), ("RANSAC draws", str(robust["trials"])),
-                 ("refits on the inliers", str(robust["refits"]))]
+        rows += [("RANSAC seed", str(robust["seed"])), ("RANSAC draws", str(robust["trials"]))]
+    if "refits" in robust:
+        rows.append(("refits on the inliers", str(robust["refits"])))
+    if robust.get("check"):
+        rows.append(("check", ("passed: " if robust["check"]["passed"] else "FAILED: ")
+                     + robust["check"]["text"]))
     if "n_inliers" in robust:
         share = robust["n_inliers"] / robust["n_points"]
         rows.append(("inliers", f"{robust['n_inliers']} of {robust['n_points']} ({100 * share:.1f}%)"))

@@ -120,13 +120,37 @@ def test_20_percent_gross_outliers_fit_as_if_they_were_not_there(name, method, s
 
 
 @pytest.mark.parametrize("name", ["project3d", "ratio2d"])
-def test_huber_bounds_the_damage_but_is_not_immune(name):
-    """Huber's influence stays c per point, so 20% gross outliers still pull: documented
-    as within 10% (least squares: > 20x)."""
-    model, data, clean, _ = _sample(name, 0)
+@pytest.mark.parametrize("seed", range(3))
+def test_huber_bounds_the_damage_but_is_not_immune_and_its_check_says_so(name, seed):
+    """Huber's influence stays c per point, so 20% gross outliers still pull (within 10%
+    in RMS from the robust start; least squares: > 20x).  Its check against least
+    squares on its own inliers either passes, and then the fit is within 3% of the
+    clean one, or fails (the report then refuses the result: exit 4)."""
+    model, data, clean, _ = _sample(name, seed)
     clean_rms = _rms(model, fit(model, clean).params, clean)
     robust = robust_fit(model, data, "huber", threshold=THRESHOLD)
-    assert _rms(model, robust.result.params, clean) <= 1.10 * clean_rms
+    rms = _rms(model, robust.result.params, clean)
+    assert rms <= 1.10 * clean_rms
+    check = robust.info["check"]
+    assert check["passed"] == (check["excess"] <= 0.05)
+    if check["passed"]:
+        assert rms <= 1.03 * clean_rms
+    else:
+        assert "pulled it away" in check["text"]
+    if name == "project3d":  # 60 outliers pull a camera of 11 degrees of freedom too far
+        assert not check["passed"]
+    cauchy = robust_fit(model, data, "cauchy", threshold=THRESHOLD).info["check"]
+    assert cauchy["passed"] and 0 <= cauchy["excess"] <= 0.05
+
+
+def test_without_outliers_every_robust_method_passes_its_check():
+    model = MODELS["project3d"]
+    sample = synthesize("project3d", seed=4, n=300, noise=0.5)
+    data = model.split(sample.table)[0]
+    for method in ("huber", "cauchy", "ransac"):
+        robust = robust_fit(model, data, method, seed=0)
+        assert robust.info["check"]["passed"], (method, robust.info["check"])
+        assert robust.info["sigma_estimate"] == pytest.approx(0.5, rel=0.15)
 
 
 def test_ransac_is_deterministic_for_a_seed_and_reports_it():
@@ -149,10 +173,49 @@ def test_ransac_uses_minimal_sets_and_stops_when_confident():
     assert trials_needed(0.5, 6, 0.99) == pytest.approx(np.log(0.01) / np.log(1 - 0.5**6))
 
 
-def test_robust_methods_need_a_threshold():
+@pytest.mark.parametrize("method", ["huber", "cauchy", "ransac"])
+@pytest.mark.parametrize("name", ["project3d", "ratio2d"])
+def test_without_a_threshold_the_noise_scale_is_estimated_robustly(name, method):
+    """Least median of squares, refined on the points within 2.5 sigma: the samples'
+    noise is 0.5, and 3 sigma flags every gross outlier."""
+    model, data, clean, outlier = _sample(name, 0)
+    robust = robust_fit(model, data, method, seed=0)
+    info = robust.info
+    assert info["threshold_source"] == "estimated"
+    assert info["sigma_estimate"] == pytest.approx(0.5, rel=0.15)
+    assert info["threshold"] == pytest.approx(3 * info["sigma_estimate"])
+    assert np.all(~robust.inlier[outlier]) and np.mean(robust.inlier[~outlier]) > 0.95
+    clean_rms = _rms(model, fit(model, clean).params, clean)
+    if method != "huber":
+        assert info["check"]["passed"]
+        assert _rms(model, robust.result.params, clean) <= 1.02 * clean_rms
+
+
+@pytest.mark.parametrize("name", ["project3d", "ratio2d"])
+def test_least_median_of_squares_scale_and_its_refinement(name):
+    """sigma = sqrt(median s / median chi2(m)) (1 + 5 / (n - p)) of the best minimal set:
+    on Gaussian noise of 2 per coordinate it finds 2 within 25% (a minimal set's fit is
+    rough); 30% gross outliers inflate it, and the refinement on the points within 2.5
+    sigma brings it back within 10%."""
+    from fitcli.core.robust import chi2_median, least_median
+
+    assert chi2_median(1) == pytest.approx(0.454936, rel=1e-5)
+    assert chi2_median(2) == pytest.approx(2 * np.log(2), rel=1e-9)
+    model = MODELS[name]
+    for outliers in (0.0, 0.3):
+        data = model.split(synthesize(name, seed=1, n=2000, noise=2.0, outliers=outliers).table)[0]
+        frame = model.frame(data, True)
+        median = least_median(model, frame.data, np.random.default_rng(1))
+        if not outliers:
+            assert median.sigma * np.sqrt(frame.cost_scale) == pytest.approx(2.0, rel=0.25)
+        refined = robust_fit(model, data, "ransac", seed=1).info["sigma_estimate"]
+        assert refined == pytest.approx(2.0, rel=0.1)
+
+
+def test_robust_methods_refuse_a_threshold_that_is_not_positive():
     model, data, _, _ = _sample("ratio2d", 0)
     with pytest.raises(ValueError, match="threshold"):
-        robust_fit(model, data, "cauchy")
+        robust_fit(model, data, "cauchy", threshold=0.0)
     with pytest.raises(ValueError, match="unknown robust method"):
         robust_fit(model, data, "tukey", threshold=1.0)
 
@@ -162,3 +225,35 @@ def test_threshold_without_robust_only_labels_points():
     plain = robust_fit(model, data, "none", threshold=THRESHOLD)
     np.testing.assert_array_equal(plain.result.params, fit(model, data).params)
     assert plain.info["n_inliers"] == int(plain.inlier.sum())
+
+
+@pytest.mark.parametrize("m", [1, 2])
+@pytest.mark.parametrize("t", [0.5, 2.0, 6.25, 9.0, 1e6])
+def test_truncated_chi_square_moments_match_sampling(m, t, rng):
+    """E[X | X <= t] = m F_{m+2}(t) / F_m(t) and E[X^2 | X <= t] = m (m+2) F_{m+4}(t) / F_m(t)
+    (docs/math.md s.6), against 400,000 draws of chi2(m)."""
+    from fitcli.core.robust import truncated_moments
+
+    x = rng.chisquare(m, 400_000)
+    kept = x[x <= t]
+    mean, var = truncated_moments(m, t)
+    assert mean == pytest.approx(kept.mean(), rel=0.01)
+    assert var == pytest.approx(kept.var(), rel=0.03)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_noise_test_of_a_robust_fit_allows_for_the_cut(seed):
+    """With --sigma right and a fifth of gross outliers, the inliers' residual is what
+    the noise explains once the test allows for the errors the threshold cut off; taken
+    as an uncut chi-square it read 'sigma is too large' at large n."""
+    from fitcli.core.diagnostics import diagnose
+
+    model = MODELS["project3d"]
+    sample = synthesize("project3d", seed=seed, n=4000, noise=0.5, outliers=0.2)
+    data = model.split(sample.table)[0]
+    robust = robust_fit(model, data, "ransac", threshold=1.0, seed=seed)  # 2 sigma: a deep cut
+    params, inlier = robust.result.params, robust.inlier
+    cut = diagnose(model, params, data, sigma=0.5, inlier=inlier, threshold=1.0)["noise_test"]
+    uncut = diagnose(model, params, data, sigma=0.5, inlier=inlier)["noise_test"]
+    assert cut["verdict_code"] == "ok" and cut["cut_at"] == 1.0
+    assert uncut["verdict_code"] == "too_small"

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..diagnostics import complete, factor_from_normal, figures_of, internal_params
+from ..diagnostics import complete, figures_of, internal_params, spectrum_from_normal
 from .base import Partial
 from .tasks import chunk_residuals, point_errors, raw_data  # noqa: F401  (public here)
 
@@ -138,7 +138,8 @@ def engine_report(engine, fitted, *, sigma: float | None = None) -> EngineReport
     out["points"] = "inliers (error <= threshold)" if req.counted else "all points"
     if req.counted:
         out["rms_all"] = math.sqrt(ss_all / stats.n)
-    d = complete(model, result.params, out, sigma, _factor(engine, fitted, req))
+    cut = (model.n_targets, math.sqrt(req.threshold2)) if req.counted and req.threshold2 else None
+    d = complete(model, result.params, out, sigma, _spectrum(engine, fitted, req), cut)
     items = part.items if part.items is not None else np.zeros((0, 2), np.int64)
     flipped = fitted.flipped
     side, count = (NOT_BEHIND, not_behind) if flipped else (NOT_AHEAD, not_ahead)
@@ -155,23 +156,24 @@ def no_points(model) -> tuple:
     return model.chunk_data(np.empty((len(model.columns), 0)))
 
 
-def _factor(engine, fitted, req: Request):
-    """factor(sigma): from the fit's kept Gauss-Newton matrix at its optimum (least
-    squares, normalised); else from a pass of the plain kernel (over the inliers)."""
+def _spectrum(engine, fitted, req: Request):
+    """spectrum(): J^T J's (diagnostics.Spectrum) from the fit's kept Gauss-Newton matrix
+    at its optimum (least squares, normalised); else from a pass of the plain kernel
+    (over the inliers)."""
     model, frame, n = fitted.model, fitted.frame, fitted.stats.n
     if not frame.normalized:
         frame = model.frame_of(fitted.stats, True)
     q = fitted.q if frame is fitted.frame else internal_params(model, frame, fitted.result.params)
 
-    def factor(sigma: float):
+    def spectrum():
         if not req.counted and frame is fitted.frame and fitted.loss is None:
             H = fitted.kernel.normal_at(q)[2] * (n / 2.0)
         else:
             H, m = _normal_pass(engine, fitted, frame, q, req if req.counted else None)
             H = H * (m / 2.0)
-        return factor_from_normal(model, frame, q, H, sigma)
+        return spectrum_from_normal(model, frame, q, H)
 
-    return factor
+    return spectrum
 
 
 def _normal_pass(engine, fitted, frame, q, req):

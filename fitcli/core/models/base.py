@@ -51,6 +51,14 @@ def dlt_solution(AtA: np.ndarray, what: str) -> np.ndarray:
     return evecs[:, 0]
 
 
+def thinness(points: np.ndarray) -> float:
+    """The smallest spread of points (n, d) over their largest: the square root of the
+    smallest over the largest eigenvalue of their scatter matrix (0 when they span fewer
+    than d dimensions, 1 for a round cloud)."""
+    ev = np.linalg.eigvalsh(np.atleast_2d(np.cov(np.asarray(points, dtype=float).T)))
+    return float(np.sqrt(max(ev[0], 0.0) / ev[-1])) if ev[-1] > 0 else 0.0
+
+
 class OptionError(ValueError):
     """A model option (e.g. read from a model file) that the model cannot take."""
 
@@ -224,6 +232,7 @@ class Model:
     saved_options: ClassVar[tuple[str, ...]] = ()  # FitResult.extra keys predict needs
     text_columns: ClassVar[tuple[str, ...]] = ()  # columns that may hold text (class names)
     likelihood: bool = False  # the loss is a mean -log P: errors from the inverse Hessian
+    start_reads_data: ClassVar[bool] = False  # a start may pass over the data: report its passes
     view: ClassVar[str] = "scalar"  # the plot of the fit: "scalar", "image" or "classes"
     loss_label: str = "mean squared error"  # what the loss curve's axis shows
 
@@ -259,6 +268,17 @@ class Model:
     def figures(self, params: np.ndarray, data: tuple, cost: float) -> dict[str, Any]:
         """The model's natural error measures, for progress and the report."""
         return {"rmse": float(np.sqrt(cost))}
+
+    def geometry(self, data: tuple[np.ndarray, ...]) -> str | None:
+        """How the data nearly fail to determine the model, with its figure (e.g. world
+        points nearly on one plane), for the warning of an ill-conditioned fit; None if
+        nothing in particular."""
+        return None
+
+    def fit_warnings(self, params: np.ndarray, data: tuple[np.ndarray, ...]) -> list[str]:
+        """What the user should know of the fit `params` to `data` that its figures do
+        not show (e.g. a loss decided by a few points at a ratio's pole)."""
+        return []
 
     def depths(self, params: np.ndarray, data: tuple[np.ndarray, ...]) -> np.ndarray | None:
         """Per point, the depth in front of a camera model (n,); None for other models."""
@@ -360,4 +380,4 @@ class PointContext:
 
 __all__ = ["CHUNK", "DegenerateDataError", "Frame", "Kernel", "LazyData", "Model", "ModelCard",
            "ModelOption", "OptionError", "PointContext", "Section", "SynthSetting",
-           "dlt_solution", "identity_frame", "unit"]
+           "dlt_solution", "identity_frame", "thinness", "unit"]

@@ -46,7 +46,7 @@ def label_classes(values: np.ndarray, levels=None, positive: str | None = None):
                                   f"got {len(values)}")
     distinct = np.unique(values)
     names = [levels[int(v)] if levels else _number_name(v) for v in distinct]
-    shown = ", ".join(repr(n) if levels else n for n in names[:6])
+    shown = ", ".join(_said(n, levels) for n in names[:6])
     if len(distinct) > 2:
         more = ", ..." if len(names) > 6 else ""
         raise ValueError(f"linear-tanh separates two classes; the labels take {len(names)} "
@@ -58,6 +58,12 @@ def label_classes(values: np.ndarray, levels=None, positive: str | None = None):
     pick = _positive_index(distinct, names, levels, positive)
     l = np.where(values == distinct[pick], 1.0, -1.0)
     return l, Labels(names[pick], names[1 - pick], _how(names, pick, levels, positive))
+
+
+def _said(name: str, levels) -> str:
+    """A label as a message shows it: quoted if it is text, cut to 40 characters."""
+    text = repr(name) if levels else name
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _number_name(v: float) -> str:
@@ -75,12 +81,13 @@ def _positive_index(distinct, names, levels, positive) -> int:
         except ValueError:
             found = []
     if not found:
-        raise ValueError(f"`positive={positive}` is not one of the labels ({', '.join(names)})")
+        raise ValueError(f"`positive={_said(positive, None)}` is not one of the labels "
+                         f"({', '.join(_said(n, None) for n in names[:6])})")
     return found[0]
 
 
 def _how(names, pick, levels, positive) -> str:
-    a, b = (repr(n) if levels else n for n in names)
+    a, b = (_said(n, levels) for n in names)
     pos, neg = (b, a) if pick == 1 else (a, b)
     if not levels and names == ["-1", "1"] and pick == 1:
         return "labels +1/-1"

@@ -20,7 +20,7 @@ import numpy as np
 
 from ...manifold import Euclidean
 from ...normalize import DegenerateDataError, PointGroup
-from ...samples import Synthetic, pick_outliers
+from ...samples import Synthetic, draw_until, pick_outliers
 from ..base import Frame, Model, OptionError, Section
 from . import CARD, OPTIONS, classification
 from .kernel import LinearTanhKernel  # noqa: F401  (public here)
@@ -72,6 +72,7 @@ class LinearTanh(Model):
     card = CARD
     saved_options = ("z_scale", "activation", "loss_function", "form")
     view = "classes"
+    start_reads_data = True  # the multistart polishes candidates on the data
 
     def __init__(self, activation: str = "tanh", loss_function: str = "squared",
                  form: str = "tutorial", standardize: bool | None = None,
@@ -133,6 +134,18 @@ class LinearTanh(Model):
                              "`standardize=False` change nothing")
             return notes
         return notes + [z_units(self, float(np.std(y)), float(np.max(np.abs(y - np.mean(y)))))]
+
+    def fit_warnings(self, params, data) -> list[str]:
+        """A start that could not scan every line that matters on a saturated loss."""
+        from .start import PAIR_POINTS, saturated
+
+        y, n = data[1], len(data[0])
+        if not saturated(self, y) or n <= PAIR_POINTS:
+            return []
+        return [f"in y's units (std(y) = {float(np.std(y)):.3g}) tanh saturates and the loss "
+                f"is flat plateaus, about 4 / n per misclassified point: the start scanned the "
+                f"lines through pairs of {PAIR_POINTS} of the {n} points, so the fit may sit on "
+                "a plateau above the lowest (`standardize=True` avoids this)"]
 
     def check(self, data):
         super().check(data)
@@ -307,14 +320,12 @@ class LinearTanh(Model):
         of that height (in y) around the line; `noise` blurs the boundary (sign of
         z + N(0, noise)); `outliers` flips that fraction of labels; `scale` multiplies
         x, y (and b)."""
-        x = np.empty(0)
-        z = np.empty(0)
-        while len(x) < n:
-            xc = rng.uniform(-5, 5, 4 * n)
-            zc = rng.uniform(-5, 5, 4 * n)
-            keep = np.abs(zc) >= gap / 2
-            x, z = np.concatenate([x, xc[keep]]), np.concatenate([z, zc[keep]])
-        x, z = x[:n], z[:n]
+        def draw(m):  # (x, z) outside the empty band |z| < gap / 2
+            xz = np.column_stack([rng.uniform(-5, 5, m), rng.uniform(-5, 5, m)])
+            return xz[np.abs(xz[:, 1]) >= gap / 2]
+
+        x, z = draw_until(n, draw, f"lie outside the empty band `gap` {gap:g} (z is drawn from "
+                          "[-5, 5]: the gap must stay below 10)").T
         y = k * x + b - z
         label = np.where(z + rng.normal(0.0, noise, n) * (noise > 0) >= 0, 1.0, -1.0)
         bad = pick_outliers(rng, n, outliers)

@@ -15,15 +15,16 @@ import numpy as np
 
 from ... import camera
 from ...manifold import Sphere, unit
-from ...objective import CHUNK, blocks
 from ...normalize import (DegenerateDataError, PointGroup, moment_rank, planar_rank, similarity,
                           similarity_transform)
-from ...samples import Synthetic, pick_outliers
-from ..base import Frame, LazyData, Model, Section, identity_frame
+from ...objective import CHUNK, blocks
+from ...samples import Synthetic, draw_until, pick_outliers
+from ..base import Frame, LazyData, Model, Section, identity_frame, thinness
 from . import CARD
 from .kernel import Project3dKernel, dlt  # noqa: F401  (Project3dKernel: public here)
 
 PARAM_NAMES = ("a", "b", "c", "t1", "e", "f", "g", "t2", "i", "j", "k", "t3")
+NEARLY = 0.05  # a spread below this share of the widest: nearly degenerate
 def to_homogeneous(X: np.ndarray) -> np.ndarray:
     """(n, d) -> (n, d+1) with a trailing column of ones."""
     return np.column_stack([X, np.ones(len(X))])
@@ -93,6 +94,10 @@ def _check_ranks(rank: int, image_rank: int) -> None:
         )
     if image_rank == 0:
         raise DegenerateDataError("the image points are all the same point")
+    if image_rank == 1:
+        raise DegenerateDataError(
+            "the image points lie on one line: only a degenerate camera (its three rows "
+            "of M dependent) maps 3D points onto a line; M is not determined")
 
 
 class Project3d(Model):
@@ -177,6 +182,17 @@ class Project3d(Model):
         M = M / math.hypot(*M[2, :3])
         return (-M if votes * 2 < n else M).ravel()
 
+    def geometry(self, data):
+        """World points nearly on a plane, or image points nearly on a line."""
+        world, image = thinness(data[0]), thinness(data[1])
+        if world < NEARLY:
+            return (f"the world points are nearly on one plane (their thinnest spread is "
+                    f"{world:.2g} of their widest)")
+        if image < NEARLY:
+            return (f"the image points are nearly on one line (their thinnest spread is "
+                    f"{image:.2g} of their widest)")
+        return None
+
     def start(self, kernel, data, init, rng):
         if init == "identity":
             return unit(np.eye(3, 4).ravel())
@@ -205,11 +221,17 @@ class Project3d(Model):
         return depths(params.reshape(3, 4), data[0])
 
     def derived(self, params, factor):
-        """The camera K [R | -R C] with standard errors propagated from `factor`."""
+        """The camera K [R | -R C] with standard errors propagated from `factor`; with
+        every figure null (the same keys) if M's left 3x3 block is singular."""
         try:
             described = camera.describe(params.reshape(3, 4), factor)
         except np.linalg.LinAlgError:  # a singular left 3x3 block: no camera to describe
-            return []
+            nothing = dict.fromkeys(camera.CAMERA_FIGURES)
+            text = ("the camera cannot be decomposed as K [R | -R C]: the left 3x3 block of M "
+                    "is singular (the points do not determine a camera)")
+            described = {"K": None, "R": None, "t": None, "C": None, "handedness": None,
+                         "figures": nothing, "standard_errors": dict(nothing),
+                         "angles": camera.ANGLES_TEXT, "warnings": [text]}
         described["distortion"] = dict.fromkeys(("k1", "k2", "k3", "p1", "p2"), 0.0)
         described["model"] = {"kind": "pinhole 3x4", "free": list(PARAM_NAMES), "n_params": 11}
         return [Section("camera", described, tuple(described["warnings"]))]
@@ -254,13 +276,17 @@ class Project3d(Model):
         coefficients = {"k1": k1, "k2": k2, "k3": k3, "p1": p1, "p2": p2}
         lens = _lens_camera(K, R, C, coefficients)
         project = (lambda X: lens.pixels(X.T).T) if lens is not None else (lambda X: project_points(M, X))
-        X = np.empty((0, 3))
-        while len(X) < n:  # keep points that land in the image, in front of the camera
-            cand = rng.uniform(-size / 2, size / 2, (4 * n, 3))
-            uv = project(cand)
-            ok = (depths(M, cand) > 0.1) & np.all((uv >= 0) & (uv <= [width, height]), axis=1)
-            X = np.vstack([X, cand[ok]])
-        X = X[:n]
+
+        def draw(m):  # keep the points that land in the image, in front of the camera
+            cand = rng.uniform(-size / 2, size / 2, (m, 3))
+            with np.errstate(all="ignore"):
+                uv = project(cand)
+                ok = (depths(M, cand) > 0.1) & np.all((uv >= 0) & (uv <= [width, height]), axis=1)
+            return cand[ok]
+
+        X = draw_until(n, draw, f"of the scene (`size` {size:g}) are in front of the camera "
+                       f"and in its {width:g} x {height:g} image (`focal` {focal:g}, "
+                       f"`distance` {distance:g})")
         uv = project(X) + rng.normal(0.0, noise, (n, 2))
         bad = pick_outliers(rng, n, outliers)
         uv[bad] = rng.uniform([0, 0], [width, height], (int(bad.sum()), 2))

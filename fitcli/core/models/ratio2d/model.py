@@ -15,11 +15,14 @@ from ... import camera
 from ...manifold import Sphere, unit
 from ...normalize import DegenerateDataError, PointGroup, affine_1d, planar_rank, similarity_xy
 from ...objective import CHUNK, COST, GRADIENT, MOMENTS, NORMAL, Kernel
-from ...samples import Synthetic, pick_outliers
-from ..base import Frame, Model, dlt_solution, identity_frame
+from ...samples import Synthetic, draw_until, pick_outliers
+from ..base import Frame, Model, dlt_solution, identity_frame, thinness
 from . import CARD
 
 PARAM_NAMES = ("a", "b", "t1", "c", "d", "t2")
+NEARLY = 0.05  # a spread below this share of the widest: nearly degenerate
+POLE_SHARE = 0.5  # the share of the sum of squares a few points at the pole decide
+POLE_NEAR = 0.2  # their |ny| at most this share of the median: at the pole
 _PAIRS = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
 _PRODUCT_ROW = [3, 4, 0, 5, 1, 2]  # row of D = (x, y, 1, xx, xy, yy) holding q_a q_b
 
@@ -234,6 +237,35 @@ class Ratio2d(Model):
         theta = unit(params)
         return -theta if votes * 2 < n else theta
 
+    def geometry(self, data):
+        """Points (x, y) nearly on a line."""
+        spread = thinness(np.column_stack(data[:2]))
+        if spread < NEARLY:
+            return (f"the points (x, y) are nearly on one line (their thinnest spread is "
+                    f"{spread:.2g} of their widest)")
+        return None
+
+    def fit_warnings(self, params, data):
+        """A loss decided by points at the pole of the ratio: the few points with the
+        largest errors carry most of the sum of squares, and their denominators ny are
+        small beside the others' (a small error in their x, y blows up there)."""
+        x, y, l = data
+        with np.errstate(all="ignore"):
+            ny = denominators(params, x, y)
+            s = (predict(params, x, y) - l) ** 2
+        k = max(3, len(s) // 100)
+        if len(s) < 4 * k or not np.all(np.isfinite(s)) or not s.sum() > 0:
+            return []
+        top = np.argsort(-s)[:k]
+        share = float(s[top].sum() / s.sum())
+        near = float(np.max(np.abs(ny[top])) / np.median(np.abs(ny)))
+        if share < POLE_SHARE or not near <= POLE_NEAR:
+            return []
+        return [f"the loss is decided at the pole of the ratio: the {k} points with the largest "
+                f"errors make {share:.0%} of the sum of squares, and their denominators ny are "
+                f"at most {near:.2g} of its median, where a small error in x, y makes a large "
+                "one in nx / ny; the fit follows those points"]
+
     def start(self, kernel, data, init, rng):
         if init == "identity":
             return unit(np.array([1.0, 0.0, 0.0, 0.0, 0.0, 1.0]))
@@ -270,13 +302,18 @@ class Ratio2d(Model):
         row of a plane homography over its third row (docs/math.md s.2)."""
         K, R, C, M = camera.random_camera(rng, focal, width, height, distance)
         theta = np.array([M[0, 0], M[0, 1], M[0, 3], M[2, 0], M[2, 1], M[2, 3]])
-        xy = np.empty((0, 2))
-        while len(xy) < n:
-            cand = rng.uniform(-size / 2, size / 2, (4 * n, 2))
-            u = predict(theta, cand[:, 0], cand[:, 1])
-            ok = (theta[3] * cand[:, 0] + theta[4] * cand[:, 1] + theta[5] > 0.1) & (u >= 0) & (u <= width)
-            xy = np.vstack([xy, cand[ok]])
-        x, y = xy[:n, 0] + offset, xy[:n, 1] + offset
+
+        def draw(m):  # keep the points in front of the camera whose column is in the image
+            cand = rng.uniform(-size / 2, size / 2, (m, 2))
+            with np.errstate(all="ignore"):
+                u = predict(theta, cand[:, 0], cand[:, 1])
+                front = theta[3] * cand[:, 0] + theta[4] * cand[:, 1] + theta[5] > 0.1
+            return cand[front & (u >= 0) & (u <= width)]
+
+        xy = draw_until(n, draw, f"of the plane (`size` {size:g}) are in front of the camera "
+                        f"and in its image columns 0..{width:g} (`focal` {focal:g}, "
+                        f"`distance` {distance:g})")
+        x, y = xy[:, 0] + offset, xy[:, 1] + offset
         shift = np.array([[1.0, 0.0, -offset], [0.0, 1.0, -offset], [0.0, 0.0, 1.0]])
         theta = (theta.reshape(2, 3) @ shift).ravel()
         ratio = predict(theta, x, y) + rng.normal(0.0, noise, n)
