@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine, median_of, stopwatch, table, timed_pair  # noqa: E402
+from common import machine, stopwatch, table, timed_pair  # noqa: E402
 
 from fitcli.core import fit  # noqa: E402
 from fitcli.core.models import MODELS  # noqa: E402
@@ -167,7 +167,7 @@ def main():
     views = []
     for n in (300, 500):
         s = synthesize("project3d", seed=1, n=n, noise=0.5, **LENS)
-        views.append((f"synthetic k1 k2 p1 p2", (np.ascontiguousarray(s.table[:, :3]),
+        views.append(("synthetic k1 k2 p1 p2", (np.ascontiguousarray(s.table[:, :3]),
                                                  np.ascontiguousarray(s.table[:, 3:])), (1920, 1080)))
     if (args.realdata / "oxford_merton1").is_dir():
         for v in ("001", "002", "003"):

@@ -74,7 +74,6 @@ def _names(source: str, wanted):
     header row, the names given by --columns as positions."""
     from ..io import csv_in
     from ..io.csv_chunks import HEAD_READ
-    from ..io.csv_chunks import HEAD_READ
 
     if source == "-":
         if wanted is None:

@@ -81,4 +81,28 @@ class Kernel(Objective):
         return self.finish(self.sums(None, MOMENTS), self.n, MOMENTS)
 
 
-__all__ = ["CHUNK", "COST", "GRADIENT", "MOMENTS", "NORMAL", "Kernel", "Objective", "blocks"]
+class MomentKernel(Kernel):
+    """A Kernel whose sums are laid out one way: SS (the sum of squared residuals) first,
+    then the gradient's sums (GRADIENT) or the weighted moments (NORMAL), both scaled by
+    2/n; the closed-form start's sums (MOMENTS) alone.  Subclasses give `gram` (the
+    start's sums to its moment matrix) and `normal_parts` (the scaled moments to the
+    gradient and the Gauss-Newton matrix)."""
+
+    def gram(self, total: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def normal_parts(self, scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def finish(self, total, n, level):
+        if level == COST:
+            return total[0] / n
+        if level == GRADIENT:
+            return total[0] / n, (2.0 / n) * total[1:]
+        if level == MOMENTS:
+            return self.gram(total)
+        grad, H = self.normal_parts(total[1:] * (2.0 / n))
+        return total[0] / n, grad, H
+
+
+__all__ = ["CHUNK", "COST", "GRADIENT", "MOMENTS", "NORMAL", "Kernel", "MomentKernel", "Objective", "blocks"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...objective import CHUNK, COST, GRADIENT, MOMENTS, NORMAL, Kernel
+from ...objective import CHUNK, COST, GRADIENT, MOMENTS, NORMAL, MomentKernel
 from ..base import dlt_solution
 from ..project3d.kernel import _BLOCKS
 from ..ratio2d.model import _SYM3
@@ -30,7 +30,7 @@ def gram(moments: np.ndarray) -> np.ndarray:
     return np.append(moments, 0.0)[_INDEX] * _SIGN
 
 
-class HomographyKernel(Kernel):
+class HomographyKernel(MomentKernel):
     """Streams the points in blocks; per block D (6, m) and the weights W (7, m) are built
     in cache-sized buffers.  Sums: (SS) cost; (SS, G (3, 3)) gradient; (SS, W D^T (7, 6))
     Gauss-Newton; (the DLT's 4 x 6) start."""
@@ -94,15 +94,12 @@ class HomographyKernel(Kernel):
             out.reshape(4, 6)[...] += W[0:4] @ D.T
         return out
 
-    def finish(self, total, n, level):
-        if level == COST:
-            return total[0] / n
-        if level == GRADIENT:
-            return total[0] / n, (2.0 / n) * total[1:]
-        if level == MOMENTS:
-            return gram(total)
-        S = total[1:].reshape(7, 6) * (2.0 / n)
-        return total[0] / n, S[0:3, 0:3].ravel(), gram(S[3:7].ravel())
+    def gram(self, total):
+        return gram(total)
+
+    def normal_parts(self, flat):
+        S = flat.reshape(7, 6)
+        return S[0:3, 0:3].ravel(), gram(S[3:7].ravel())
 
 
 def dlt(kernel: HomographyKernel) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...objective import CHUNK, COST, GRADIENT, MOMENTS, NORMAL, Kernel
+from ...objective import CHUNK, GRADIENT, MOMENTS, NORMAL, MomentKernel
 from ..base import dlt_solution
 
 _PAIRS = [(0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3)]
@@ -38,7 +38,7 @@ def _gram(sums: np.ndarray) -> np.ndarray:
     return sums[_GRAM_INDEX] * _GRAM_SIGN
 
 
-class Project3dKernel(Kernel):
+class Project3dKernel(MomentKernel):
     """Streams the points in blocks.  Per block, D (10, m) = (X, Y, Z, 1, XX, XY, XZ, YY,
     YZ, ZZ) is built in a cache-sized buffer, so every weighted sum  sum_i w_i P_i P_i^T
     needed for J^T J is one small matrix product; the points themselves are held once.
@@ -183,15 +183,11 @@ class Project3dKernel(Kernel):
             S += w @ D.T
         return out
 
-    def finish(self, total, n, level):
-        if level == COST:
-            return total[0] / n
-        if level == GRADIENT:
-            return total[0] / n, (2.0 / n) * total[1:]
-        if level == MOMENTS:
-            return _gram(total)  # A^T A (12, 12)
-        flat = total[1:] * (2.0 / n)
-        return total[0] / n, flat[:70].reshape(7, 10)[0:3, 0:4].ravel(), _gram(flat[30:])
+    def gram(self, total):
+        return _gram(total)  # A^T A (12, 12)
+
+    def normal_parts(self, flat):
+        return flat[:70].reshape(7, 10)[0:3, 0:4].ravel(), _gram(flat[30:])
 
 
 def dlt(kernel: Project3dKernel) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from ... import camera
 from ...manifold import Sphere, unit
 from ...normalize import DegenerateDataError, PointGroup, affine_1d, planar_rank, similarity_xy
-from ...objective import CHUNK, COST, GRADIENT, MOMENTS, NORMAL, Kernel
+from ...objective import CHUNK, GRADIENT, MOMENTS, NORMAL, MomentKernel
 from ...samples import Synthetic, draw_until, pick_outliers
 from ..base import Frame, Model, dlt_solution, identity_frame, thinness
 from . import CARD
@@ -72,7 +72,7 @@ def _gram(sums: np.ndarray) -> np.ndarray:
     return sums[_GRAM_INDEX] * _GRAM_SIGN
 
 
-class Ratio2dKernel(Kernel):
+class Ratio2dKernel(MomentKernel):
     """Streams the points in chunks.  Per chunk, D (6, m) = (x, y, 1, xx, xy, yy) is built
     in a cache-sized buffer, so J^T J is one small product per chunk; the points themselves
     are held once, as given."""
@@ -157,15 +157,12 @@ class Ratio2dKernel(Kernel):
             S += w @ self._design(s, e, 6).T
         return out
 
-    def finish(self, total, n, level):
-        if level == COST:
-            return total[0] / n
-        if level == GRADIENT:
-            return total[0] / n, (2.0 / n) * total[1:]
-        if level == MOMENTS:
-            return _gram(total)
-        S = total[1:].reshape(5, 6) * (2.0 / n)
-        return total[0] / n, S[0:2, 0:3].ravel(), _gram(S[2:5].ravel())
+    def gram(self, total):
+        return _gram(total)
+
+    def normal_parts(self, flat):
+        S = flat.reshape(5, 6)
+        return S[0:2, 0:3].ravel(), _gram(S[2:5].ravel())
 
 
 def _frame(T, T1, data, chunk_map=None) -> Frame:
