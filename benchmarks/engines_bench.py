@@ -169,9 +169,9 @@ def dask_overhead(client, parquet: Path, repeat: int) -> dict:
     from fitcli.core.objective import NORMAL
     from fitcli.io.points import open_points
 
-    def timed_sums(state, params, level):
+    def timed_sums(states, params, level):  # a worker's run of partitions, as a pass has it
         started = time.perf_counter()
-        out = kernel_sums(state, params, level)
+        out = [kernel_sums(state, params, level) for state in states]
         return (out, time.perf_counter() - started, os.getpid())
 
     def nothing(state):

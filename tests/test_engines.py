@@ -324,3 +324,33 @@ def test_the_scheduler_from_dask_configuration(client):
     finally:
         engine.close()
     check_same(fit("ratio2d", MODELS["ratio2d"].split(table)[0]), fitted.result)
+
+
+def test_runs_deal_the_partitions_in_consecutive_runs():
+    from fitcli.core.engines.cluster import runs
+
+    for count in range(0, 23):
+        for parts in range(1, 6):
+            got = runs(count, parts)
+            assert [i for run in got for i in run] == list(range(count))
+            assert len(got) == max(1, min(parts, count))
+            sizes = [len(run) for run in got]
+            assert max(sizes) - min(sizes) <= 1
+
+
+def test_a_dask_pass_is_one_task_per_worker(client):
+    """Seven partitions on two workers: two runs, one on each worker, and the rows keep
+    their global order (the residuals' items come back in partition order)."""
+    from fitcli.core.engines.cluster import DaskEngine
+
+    table, _ = sample("project3d", n=700)
+    engine = DaskEngine(split_rows(table, [100, 0, 150, 1, 200, 49, 200]), client=client)
+    try:
+        fitted = engine_fit("project3d", engine)
+        assert [len(run) for run in engine.runs] == [3, 4]
+        homes = client.who_has(engine.states)
+        assert len({tuple(where) for where in homes.values()}) == 2
+        assert engine.offsets.tolist() == [0, 100, 100, 250, 251, 451, 500]
+    finally:
+        engine.close()
+    check_same(fit("project3d", MODELS["project3d"].split(table)[0]), fitted.result)

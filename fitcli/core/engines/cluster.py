@@ -1,10 +1,13 @@
 """The dask engine: partitions loaded once on the workers of a Dask cluster, each pass
 one map of a task over them and a sum of the small results on the client.
 
-Dask's distributed futures directly (no dask.dataframe): a partition is loaded by its
-own load() on a worker (pyarrow for Parquet) and stays there, as the future of its
-Chunk; a prepared state (the model's kernel on the normalised points) is the future of
-a task on it, computed where the chunk lives.  The cluster is the scheduler at
+Dask's distributed futures directly (no dask.dataframe): the partitions are dealt in
+consecutive runs, one run to each worker, and loaded there by their own load()
+(pyarrow for Parquet); a run stays on its worker as the future of its list of Chunks,
+and a prepared state (the model's kernel on the normalised points) is the future of a
+task on that list, computed where the chunks live.  So a pass is one task per worker,
+not one per partition: the scheduler's cost of a task (milliseconds) is paid once per
+worker, and the run's partials are combined on the worker.  The cluster is the scheduler at
 `scheduler`, else the one dask's configuration names (scheduler-address, e.g. the
 DASK_SCHEDULER_ADDRESS variable), else a local cluster of one worker per core.
 """
@@ -19,12 +22,29 @@ import numpy as np
 from .base import Engine, combine
 
 
-def _load(partition):
-    return partition.load()
+def _load(run):
+    return [partition.load() for partition in run]
 
 
-def _renumber(chunk, first: int):
-    return chunk._replace(first=int(first))
+def _renumber(chunks, firsts):
+    return [chunk._replace(first=int(first)) for chunk, first in zip(chunks, firsts)]
+
+
+def _each(states, fn, *args):
+    """fn(state, *args) for each state of a worker's run."""
+    return [fn(state, *args) for state in states]
+
+
+def _combined(states, task, *args):
+    """The run's partials of task, combined on the worker (in partition order)."""
+    return combine(task(state, *args) for state in states)
+
+
+def runs(count: int, parts: int) -> list[range]:
+    """`count` partitions in at most `parts` consecutive runs of sizes within one."""
+    parts = max(1, min(parts, count))
+    edges = [count * i // parts for i in range(parts + 1)]
+    return [range(a, b) for a, b in zip(edges, edges[1:])]
 
 
 def _address(scheduler: str | None) -> str | None:
@@ -62,23 +82,30 @@ class DaskEngine(Engine):
             self._own_client = False
         self.client = client
         self.partitions = list(partitions)
-        self.states = client.map(_load, self.partitions, pure=False)  # once, on the workers
+        workers = sorted(client.scheduler_info().get("workers", {}))
+        self.runs = runs(len(self.partitions), len(workers) or 1)
+        self.states = [  # once, on the workers: a run to each
+            client.submit(_load, [self.partitions[i] for i in run], pure=False,
+                          workers=workers[j:j + 1] or None, allow_other_workers=True)
+            for j, run in enumerate(self.runs)]
         self._offsets = np.zeros(len(self.partitions), dtype=np.int64)
 
     def _map(self, fn, base, args):
+        """fn(run's states, *args) on each run's worker: futures, in run order."""
         k = len(base)
         return self.client.map(fn, base, *[[a] * k for a in args], pure=False)
 
     def renumber(self, offsets):
         self._offsets = np.asarray(offsets, dtype=np.int64)
-        self.states = self.client.map(_renumber, self.states, self._offsets.tolist(), pure=False)
+        firsts = [self._offsets[run.start:run.stop].tolist() for run in self.runs]
+        self.states = self.client.map(_renumber, self.states, firsts, pure=False)
 
     def prepare(self, fn, *args, on=None):
-        return self._map(fn, self.states if on is None else on, args)
+        return self._map(_each, self.states if on is None else on, (fn, *args))
 
     def reduce(self, task, *args, on=None):
         self.passes += 1
-        futures = self._map(task, self.states if on is None else on, args)
+        futures = self._map(_combined, self.states if on is None else on, (task, *args))
         return combine(self.client.gather(futures))
 
     def close(self) -> None:
@@ -88,4 +115,4 @@ class DaskEngine(Engine):
             self._cluster.close()
 
 
-__all__ = ["DaskEngine", "local_cluster"]
+__all__ = ["DaskEngine", "local_cluster", "runs"]
