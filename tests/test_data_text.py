@@ -93,3 +93,24 @@ def test_fast_path_line_numbers_of_numeric_files(rng):
     table = read(text)
     np.testing.assert_array_equal(table.line_numbers()[:4], [3, 5, 6, 7])
     assert len(table.line_numbers()) == 6000
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", ""])
+@pytest.mark.parametrize("blank", [None, 1, 5999, "tail"])
+def test_line_numbers_with_and_without_blank_lines(rng, ending, blank):
+    """A file whose every line is a data row is numbered by counting (the shortcut);
+    one blank line anywhere (or a blank last line without its newline) by the search.
+    Both give each row its line."""
+    pytest.importorskip("pyarrow")
+    body = [",".join(repr(v) for v in row) for row in rng.normal(0, 1, (6000, 3)).tolist()]
+    lines, expected = ["x,y,label"], []
+    for i, row in enumerate(body):
+        if blank == i:
+            lines.append("  ")
+        lines.append(row)
+        expected.append(len(lines))
+    text = "\n".join(lines).replace("\n", ending or "\n") + (ending or "")
+    if blank == "tail":
+        text += (ending or "\n") + "   "
+    table = read(text)
+    np.testing.assert_array_equal(table.line_numbers(), expected)
