@@ -76,7 +76,9 @@ class FitOptions:
         "it), which keeps the numbers well conditioned; the result is mapped back.")  # per model
     seed: int = option(0, min=0, help="Seed for random starts, subsamples and RANSAC's draws.")
     json_output: bool = option(False, "--json", help="Print one JSON object on stdout instead of the tables.")
-    quiet: bool = option(False, "--quiet", "-q", help="No progress and no tables; errors still go to stderr.")
+    quiet: bool = option(False, "--quiet", "-q",
+                         help="No progress and no tables; errors and warnings still go to stderr "
+                              "(--no-warn silences warnings).")
     verbose: bool = option(False, "--verbose", "-v",
                            help="Add the per-parameter table, the correlations, the residual "
                            "figures and the optimizer's figures to the report.")

@@ -26,15 +26,15 @@ DIVERGE_AFTER = 500  # iterations above the starting loss without a new low: div
 CONVERGED = frozenset({Status.GTOL, Status.FTOL, Status.XTOL})
 
 MESSAGES = {
-    Status.GTOL: "converged: the gradient is orthogonal to the residuals to within gtol",
-    Status.FTOL: "converged: the relative decrease of the loss fell below ftol",
-    Status.XTOL: "converged: the relative step size fell below xtol",
+    Status.GTOL: "converged: the gradient is orthogonal to the residuals to within `gtol`",
+    Status.FTOL: "converged: the relative decrease of the loss fell below `tol`",
+    Status.XTOL: "converged: the relative step size fell below `xtol`",
     Status.MAX_ITER: "not converged: stopped at the iteration limit (`max_iter`)",
     Status.NON_FINITE: (
         "diverged: the loss became non-finite; the best finite parameters seen are reported"
     ),
     Status.STALLED: (
-        "not converged: the set step (`learning_rate`) changes the loss by less than ftol per "
+        "not converged: the set step (`learning_rate`) changes the loss by less than `tol` per "
         "iteration, but a longer step along the gradient still lowers it: raise "
         "`learning_rate`, or leave it out for the line search"
     ),

@@ -82,7 +82,10 @@ def report_tables(report, verbose: bool = False) -> list:
         extra.append(_correlation_table(report.result.param_names, report.diagnostics.correlation))
     if verbose:
         return out + detail + extra
-    names = ["the parameters with their standard errors and correlations", *names,
+    shown = not answer  # the parameters already stand in the report (ratio2d)
+    names = ["the correlations of the parameters" if shown else
+             "the parameters with their standard errors and correlations",
+             *(["the matrix"] if shown and matrix else []), *names,
              "the residual figures", "the optimizer's figures"]
     return out + [Text(f"--verbose adds {', '.join(names)}; --json has all of it", "dim")]
 

@@ -26,8 +26,10 @@ CARD = ModelCard(
     module="project3d.model",
     summary="Fit a 3x4 camera matrix to 3D-2D correspondences (X, Y, Z, u, v).",
     description="""FILE has columns X, Y, Z, u, v.  Minimises the mean squared reprojection distance
-    (the Gold Standard); prints the matrix with |(i, j, k)| = 1 and positive depths,
-    and the RMS reprojection distance in the input's units.  With `distortion`,
+    (the Gold Standard); prints the camera (focal lengths, principal point, skew,
+    rotation and centre, each with its standard error), the RMS reprojection distance
+    in the input's units and the noise estimate, then the matrix, scaled so that
+    |(i, j, k)| = 1 with positive depths.  With `distortion`,
     `skew='zero'` or `intrinsics` the camera is K, R, t with lens distortion in OpenCV's
     convention, started from the DLT's K, R, t, and compared with the 3x4 fit.""",
     columns=("X", "Y", "Z", "u", "v"),
