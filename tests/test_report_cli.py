@@ -347,3 +347,54 @@ def test_many_points_are_a_density_with_a_subsample_of_arrows_inside_the_axes(tm
     arrows = next(c for c in image.collections if hasattr(c, "U"))  # the quiver
     tips = arrows.XY + np.column_stack([arrows.U, arrows.V])
     assert np.all((x0 <= tips[:, 0]) & (tips[:, 0] <= x1) & (y0 <= tips[:, 1]) & (tips[:, 1] <= y1))
+
+
+def _texts(fig):
+    """(text, its window extent) of every title, axis label and legend entry, drawn."""
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    out = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        for artist in [ax.title, ax.xaxis.label, ax.yaxis.label,
+                       *(legend.get_texts() if legend else [])]:
+            if artist.get_visible() and artist.get_text().strip():
+                out.append((artist.get_text(), artist.get_window_extent(renderer)))
+    return out
+
+
+@pytest.mark.parametrize("extra", [
+    ("--optimizer", "adam", "--max-iter", "3000"),  # the loss curve above the histogram
+    ("--robust", "ransac", "--optimizer", "adam", "--max-iter", "3000"),  # its long label
+])
+def test_the_plot_keeps_its_labels_apart_and_inside_the_figure(tmp_path, monkeypatch, extra):
+    """No axis label, title or legend entry overlaps another or leaves the figure, and
+    the loss's history is said once (the curve's title), not again on the histogram."""
+    fig = _figure(tmp_path, monkeypatch, *P3D, *extra)
+    texts = _texts(fig)
+    whole = fig.bbox
+    for text, box in texts:
+        assert whole.x0 - 1 <= box.x0 and box.x1 <= whole.x1 + 1, text
+        assert whole.y0 - 1 <= box.y0 and box.y1 <= whole.y1 + 1, text
+    for i, (a, box_a) in enumerate(texts):
+        for b, box_b in texts[i + 1:]:
+            assert not box_a.overlaps(box_b), (a, b)
+    said = [t for t, _ in texts if "at the start" in t]
+    assert len(said) == 1, said
+
+
+def test_the_lens_plot_keeps_its_labels_apart(tmp_path, monkeypatch):
+    """The residual panel and the distortion field side by side: legends clear of the
+    axis labels, the field's title clear of its colour bar."""
+    points = tmp_path / "lens.csv"
+    assert run("synth", "project3d", "--n", 300, "--seed", 2, "--k1", -0.25, "--k2", 0.08,
+               "-o", points).exit_code == 0
+    fig = _figure(tmp_path, monkeypatch, "project3d", str(points), "--distortion", "k1,k2")
+    texts = _texts(fig)
+    assert any(t.startswith("Lens distortion") for t, _ in texts)
+    bars = [ax.get_window_extent() for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert bars
+    for i, (a, box_a) in enumerate(texts):
+        assert not any(box_a.overlaps(bar) for bar in bars), a
+        for b, box_b in texts[i + 1:]:
+            assert not box_a.overlaps(box_b), (a, b)

@@ -53,9 +53,10 @@ def figure(report, data: tuple[np.ndarray, ...]):
     from .record import loss_label
 
     model, result = report.model, report.result
-    fig = Figure(figsize=(13, 6), layout="constrained")
+    wide = model.view == "lens"  # two image panels on the right, each as large as one
+    fig = Figure(figsize=(18 if wide else 13, 6), layout="constrained")
     FigureCanvasAgg(fig)
-    grid = fig.add_gridspec(1, 2, width_ratios=[1, 1.6])
+    grid = fig.add_gridspec(1, 2, width_ratios=[1, 3.0 if wide else 1.6])
     left = grid[0]
     if len(result.history) >= CURVE_MIN:
         top, left = grid[0].subgridspec(2, 1)
@@ -67,7 +68,10 @@ def figure(report, data: tuple[np.ndarray, ...]):
 
 
 def _history_text(history) -> str:
+    """What the fit's loss did, for a title: '' where the loss curve shows it."""
     values = np.asarray(history, float)
+    if len(values) >= CURVE_MIN:
+        return ""
     return (f"loss {values[0]:.4g} at the start, {values[-1]:.4g} after "
             f"{len(values) - 1} iteration{'s' if len(values) != 2 else ''}")
 
@@ -88,8 +92,9 @@ def _loss_curve(ax, history, label: str) -> None:
         ax.yaxis.set_minor_formatter(plain)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("iteration (0 = start)")
-    ax.set_ylabel(label)
-    ax.set_title(_history_text(history))
+    ax.set_ylabel("loss (log scale)")
+    ax.set_title(f"{label}\nloss {values[0]:.4g} at the start, {values[-1]:.4g} after "
+                 f"{len(values) - 1} iterations", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
 
 
@@ -114,9 +119,10 @@ def _standardised(ax, data, report) -> None:
     source = "given" if d.get("sigma_source") == "given" else "estimated"
     ax.set_xlabel(f"residual / sigma (sigma = {sigma:.4g}, {source})")
     ax.set_ylabel("density")
-    extra = f"; {beyond} beyond +-{limit:g}" if beyond else ""
-    ax.set_title(f"residuals against the noise: they follow the curve when it explains them\n"
-                 f"{_history_text(report.result.history)}{extra}", fontsize=10)
+    said = [_history_text(report.result.history), f"{beyond} beyond +-{limit:g}" if beyond else ""]
+    ax.set_title("\n".join(["residuals against the noise: they follow the curve when it "
+                            "explains them", "; ".join(t for t in said if t)]).strip(), fontsize=10)
+    _headroom(ax)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(True, alpha=0.3)
 
@@ -136,13 +142,25 @@ def _scores(ax, data, report) -> None:
     ax.set_xlabel("z (positive: classified +1)")
     ax.set_ylabel("points")
     ax.set_title(f"scores per class: the misclassified cross z = 0\n"
-                 f"{_history_text(report.result.history)}", fontsize=10)
+                 f"{_history_text(report.result.history)}".strip(), fontsize=10)
+    _headroom(ax)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(True, alpha=0.3)
 
 
+def _headroom(ax) -> None:
+    """Room above the tallest bar for the legend in the upper corner."""
+    ax.set_ylim(0.0, 1.25 * ax.get_ylim()[1])
+
+
 def _legend(ax) -> None:
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8, frameon=False)
+    """The legend below the axes, clear of the tick labels and the axis label at any
+    size of the axes (an offset in points, not in the axes' fraction)."""
+    from matplotlib.transforms import offset_copy
+
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-34, units="points")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below, ncol=3,
+              fontsize=8, frameon=False)
 
 
 def _shown(mask: np.ndarray, limit: int = MAX_SHOWN) -> np.ndarray:
@@ -254,7 +272,7 @@ def _image(fig, spec, data, report) -> None:
     if len(i):  # an outlier's residual is drawn at its true length
         ax.plot(np.stack([uv[i, 0], uv_hat[i, 0]]), np.stack([uv[i, 1], uv_hat[i, 1]]),
                 "--", color="red", lw=0.6, alpha=0.6)
-    _mark(ax, uv, ~good, "o", "red", "outliers (dashed: residual x 1)")
+    _mark(ax, uv, ~good, "o", "red", "outliers, dashed to their reprojection")
     _mark(ax, uv, depth <= 0, "^", "black", "behind the camera")
     held = np.vstack([uv, uv[arrows] + d])  # every observed point and arrow tip
     ax.set_xlabel("u")
@@ -318,7 +336,7 @@ def _lens(fig, spec, data, report) -> None:
     ax.set_aspect("equal", adjustable="box")
     ax.set_xlabel("u")
     ax.set_ylabel("v (down)")
-    ax.set_title(f"Lens distortion x {scale:g} (largest shift {largest:.3g} px)",
+    ax.set_title(f"Lens distortion drawn {scale:g} times longer\n(largest shift {largest:.3g} px)",
                  fontsize=10)
     _legend(ax)
 
