@@ -72,12 +72,10 @@ convert.register(app, CARDS.values())
 def main() -> None:
     """The console script: exit with the code of run().  A signal after the run is over
     changes nothing (its files are in place, its code decided): it is not the default
-    action, which would kill the process with a code that says nothing was done."""
-    sys.exit(run(sys.argv[1:], after=_too_late))
-
-
-def _too_late(signum, frame) -> None:
-    """A signal once the run is over: ignored."""
+    action, which would kill the process with a code that says nothing was done.  So
+    SIGINT and SIGTERM are then ignored (SIG_IGN, which the interpreter's shutdown keeps;
+    a Python handler it would replace by the default action for its last milliseconds)."""
+    sys.exit(run(sys.argv[1:], after=signal.SIG_IGN))
 
 
 # typer's usage errors derive from click's ClickException (vendored by newer typer)

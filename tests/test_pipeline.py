@@ -226,3 +226,28 @@ def test_a_mapped_input_truncated_meanwhile_is_read_as_it_was(tmp_path):
     doc = json.loads(stdout)
     assert doc["n_points"] == n and doc["robust"]["n_points"] == n
     assert all(2 <= line <= n + 1 for line in doc["robust"]["outlier_lines"])
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_after_the_files_are_saved_leaves_the_exit_code(how, tmp_path):
+    """The interpreter's shutdown puts the default action back where a Python handler
+    was; a signal then (here: sent from an atexit hook after doing what the shutdown
+    does) must not kill a run whose model is saved: that would read as 'interrupted,
+    nothing saved'."""
+    model = tmp_path / "m.json"
+    data = Path(__file__).parent.parent / "data" / "ratio2d.csv"
+    code = (
+        "import atexit, os, signal, sys\n"
+        "def late():  # as the shutdown does: a Python handler becomes the default action\n"
+        f"    if callable(signal.getsignal({int(how)})):\n"
+        f"        signal.signal({int(how)}, signal.SIG_DFL)\n"
+        f"    os.kill(os.getpid(), {int(how)})\n"
+        "atexit.register(late)\n"
+        "from fitcli.cli import main\n"
+        f"sys.argv = ['fitcli', 'ratio2d', {str(data)!r}, '-o', {str(model)!r}, '-q']\n"
+        "main()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV,
+                         timeout=120)
+    assert out.returncode == 0, (out.returncode, out.stderr)
+    assert json.loads(model.read_text())["model"] == "ratio2d"
