@@ -1,6 +1,7 @@
 """Large CSV files take the memory-mapped fast path; it must agree with the careful
 pass on every layout it accepts, and leave every error to it."""
 
+import os
 import subprocess
 import sys
 
@@ -179,3 +180,34 @@ def test_a_first_line_over_64_kib_is_read_whole(tmp_path, rng):
         path = tmp_path / "wide.csv"
         path.write_text("\n".join(lines))
         assert np.array_equal(read_table(str(path), COLS, model="project3d").values, values)
+
+
+@pytest.mark.parametrize("how", ["cut", "rewritten"])
+def test_a_large_file_changed_while_read_in_partitions_is_refused(tmp_path, rng, monkeypatch, how):
+    """A file read partition by partition (no map, so no lease) that is cut short or
+    rewritten meanwhile: one line naming it, not the fit of a mixture of two files."""
+    import fitcli.io.csv_chunks as chunks
+    import fitcli.io.points as points
+    from fitcli.errors import DataError
+
+    path = tmp_path / "big.csv"
+    rows = rng.normal(0, 1, (20000, 5))
+    path.write_text("X,Y,Z,u,v\n" + "\n".join(",".join(repr(v) for v in r) for r in rows.tolist()) + "\n")
+    monkeypatch.setattr(points, "BLOCKED_MIN_BYTES", 1)
+    monkeypatch.setattr(chunks, "WHOLE_PART_BYTES", 100_000)
+    original, calls = chunks.CsvPartition.load, []
+
+    def load(self, check=True):
+        calls.append(1)
+        if len(calls) == 2:  # between two partitions
+            if how == "cut":
+                os.truncate(path, path.stat().st_size // 2)
+            else:
+                text = path.read_text()
+                path.write_text(text.replace("1", "2"))
+        return original(self, check)
+
+    monkeypatch.setattr(chunks.CsvPartition, "load", load)
+    with pytest.raises(DataError, match=r"big.csv.*: the file changed while it was read"):
+        points.read_points(str(path), ("X", "Y", "Z", "u", "v"), model="project3d")
+    assert len(calls) >= 2

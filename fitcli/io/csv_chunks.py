@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import DataError
 from . import csv_in
+from .snapshot import changed, unchanged
 from .text_columns import row_lines
 
 PART_BYTES = 64 << 20  # bytes of CSV per partition (about 700,000 camera points)
@@ -46,7 +47,7 @@ class CsvPartition:
         except OSError as exc:
             raise DataError(f"{self.name}: cannot read ({exc.strerror or exc})") from None
         if len(raw) != self.stop - self.start:
-            raise DataError(f"{self.name}: the file changed while it was read (it is shorter)")
+            raise changed(self.name)
         return raw
 
     def load(self, check: bool = True):
@@ -137,6 +138,7 @@ def read_whole(path: str, columns, *, model: str, rename=None, optional=(),
     Raises:
         DataError: as read_table, naming the file, line and column.
     """
+    before = os.stat(path)
     parts, labels, present = csv_partitions(path, columns, model=model, rename=rename,
                                             optional=optional, size=WHOLE_PART_BYTES)
     rows = sum(p.end_line - p.line + 1 for p in parts)  # at most (a last line without newline)
@@ -145,6 +147,8 @@ def read_whole(path: str, columns, *, model: str, rename=None, optional=(),
         values = part.load().values
         out[:, at : at + values.shape[1]] = values
         at += values.shape[1]
+    if not unchanged(before, os.stat(path)):  # rewritten, cut or grown meanwhile
+        raise changed(path)
     if not at:
         header = parts[0].layout.header if parts else True
         raise DataError(f"{path}: no data rows" + (" after the header" if header else ""))

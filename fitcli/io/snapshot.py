@@ -159,12 +159,20 @@ def _read_unchanged(source: str, fh, before: os.stat_result) -> bytes:
         raise DataError(f"{source}: cannot read ({exc.strerror or exc})") from None
     if not stat.S_ISREG(before.st_mode):  # a pipe or a device: read as it comes
         return data
-    same = (before.st_ino, before.st_size, before.st_mtime_ns) == \
-        (after.st_ino, after.st_size, after.st_mtime_ns)
-    if not same or len(data) != after.st_size:
-        raise DataError(f"{source}: the file changed while it was read (is it still being "
-                        "written?); read it again when it is complete")
+    if not unchanged(before, after) or len(data) != after.st_size:
+        raise changed(source)
     return data
+
+
+def unchanged(before: os.stat_result, after: os.stat_result) -> bool:
+    """Whether two stats of a file show the same content (inode, size, modification)."""
+    return (before.st_ino, before.st_size, before.st_mtime_ns) == \
+        (after.st_ino, after.st_size, after.st_mtime_ns)
+
+
+def changed(source: str) -> DataError:
+    return DataError(f"{source}: the file changed while it was read (is it still being "
+                     "written?); read it again when it is complete")
 
 
 def _read_stdin() -> bytes:
