@@ -50,6 +50,6 @@ def draw_until(n: int, draw: Callable[[int], np.ndarray], what: str) -> np.ndarr
         got.append(rows)
         kept, drawn = kept + len(rows), drawn + m
         if drawn >= MIN_DRAWN and kept < MIN_ACCEPTED * drawn and kept < n:
-            raise ValueError(f"only {kept} of {drawn} random points ({kept / drawn:.2g}) {what}, "
+            raise ValueError(f"only {kept} of {drawn} random points ({kept / drawn:.2%}) {what}, "
                              f"for {n} asked: the settings must let {MIN_ACCEPTED:.1%} through")
     return np.concatenate(got)[:n]

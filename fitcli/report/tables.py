@@ -186,10 +186,10 @@ def _corr(value: float | None) -> str:
 
 
 def _robust_table(robust: dict[str, Any]) -> Pairs:
-    rows = [("method", robust["method"]), ("threshold", number(robust.get("threshold"), 6)),
-            ("loss minimised", robust["loss"])]
+    threshold = number(robust.get("threshold"), 6)
     if "sigma_estimate" in robust:  # the threshold is 3 x this robust estimate of the noise
-        rows.append(("sigma estimated robustly", number(robust["sigma_estimate"], 6)))
+        threshold += f", estimated: 3 x sigma {number(robust['sigma_estimate'], 6)} (least median of squares)"
+    rows = [("method", robust["method"]), ("threshold", threshold), ("loss minimised", robust["loss"])]
     if "trials" in robust:
         rows += [("RANSAC seed", str(robust["seed"])), ("RANSAC draws", str(robust["trials"]))]
     if "refits" in robust:
