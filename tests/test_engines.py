@@ -81,6 +81,33 @@ def check_same(memory, engine_result, report=None, figures=None):
         assert np.allclose(report["standard_errors"], figures["standard_errors"], rtol=1e-6)
 
 
+def test_residuals_and_predictions_as_parquet_hold_the_csv_values(tmp_path):
+    """A .parquet name gets a Parquet file (not CSV text under that name): the same
+    columns and values as the CSV, the line and the inlier flag as integers; on the
+    memory and the stream engine, and from predict and synth."""
+    pa = pytest.importorskip("pyarrow.parquet")
+    table, columns = sample("project3d", n=900)
+    csv = write_csv(tmp_path / "points.csv", table, columns)
+    run("project3d", csv, "--residuals", tmp_path / "r.csv", "-o", tmp_path / "m.json", "--quiet")
+    run("project3d", csv, "--residuals", tmp_path / "r.parquet", "--quiet")
+    run("project3d", csv, "--residuals", tmp_path / "s.parquet", "--quiet", "--engine", "stream",
+        "--partition-bytes", 7000)
+    text = np.genfromtxt(tmp_path / "r.csv", delimiter=",", names=True)
+    for name, rtol in (("r.parquet", 0), ("s.parquet", 1e-9)):
+        got = pa.read_table(tmp_path / name)
+        assert got.column_names == list(text.dtype.names)
+        assert str(got.schema.field("line").type) == "int64" == str(got.schema.field("inlier").type)
+        for key in got.column_names:
+            assert np.allclose(np.asarray(got[key]), text[key], rtol=rtol, atol=rtol), (name, key)
+    run("predict", tmp_path / "m.json", csv, "-o", tmp_path / "p.parquet", "-q")
+    run("predict", tmp_path / "m.json", csv, "-o", tmp_path / "p.csv", "-q")
+    predicted = pa.read_table(tmp_path / "p.parquet")
+    assert np.array_equal(np.column_stack([np.asarray(c) for c in predicted.columns]),
+                          np.loadtxt(tmp_path / "p.csv", delimiter=",", skiprows=1))
+    run("synth", "ratio2d", "--n", 50, "-o", tmp_path / "s2.parquet")
+    assert pa.read_table(tmp_path / "s2.parquet").column_names == ["x", "y", "ratio"]
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 @pytest.mark.parametrize("engine", ["stream", "dask"])
 def test_engine_fit_and_report_match_memory(name, engine, request):

@@ -112,7 +112,8 @@ class FitOptions:
         "the noise].")
     residuals: Optional[str] = option(
         None, metavar="FILE", panel=REPORT_PANEL, show_default=False,
-        help="Write per-point predictions, residuals and inlier flags to this CSV file.")
+        help="Write per-point predictions, residuals and inlier flags to this CSV file (a "
+             "name ending in .parquet: Parquet, half the size and quicker to write).")
     plot: Optional[str] = option(
         None, metavar="FILE", panel=REPORT_PANEL, show_default=False,
         help="Draw the fit and its residual (against the noise, or the classes' scores; with "

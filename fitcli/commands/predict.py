@@ -44,7 +44,8 @@ class PredictOptions:
         "- reads standard input.")
     output: Optional[str] = option(
         None, "--output", "-o", metavar="FILE", show_default=False, spoken="-o",
-        help="Write the predictions here (atomically) instead of stdout.")
+        help="Write the predictions here (atomically) instead of stdout; a name ending in "
+             ".parquet writes Parquet.")
     columns: Optional[str] = option(
         None, metavar="NAMES", show_default=False,
         help="File columns to read: the inputs, or the inputs and the targets.")
@@ -153,14 +154,14 @@ def check_predictions(model_file: str, source: str, predicted: dict) -> str | No
 def _write_predictions(model, table, predicted: dict, output: str | None, with_inputs: bool) -> None:
     import numpy as np
 
-    from ..io.csv_out import csv_content
+    from ..io.parquet_out import table_content
 
     names = list(predicted)
     values = np.column_stack([predicted[k] for k in names])
     if with_inputs:
         names = [*model.columns[: model.n_inputs], *names]
         values = np.column_stack([table.values[:, : model.n_inputs], values])
-    console.output(output or "-", csv_content(names, values), "`output`")
+    console.output(output or "-", table_content(output, names, values), "`output`")
 
 
 def _evaluate(model, params, table, options: dict, model_file: str) -> dict[str, Any]:

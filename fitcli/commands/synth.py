@@ -26,8 +26,6 @@ from .options import (
 )
 from .shared import about, reported_errors
 
-PARQUET = (".parquet", ".pq", ".parq")
-
 
 @dataclass(frozen=True)
 class SynthOptions:
@@ -116,8 +114,8 @@ def synth(o: SynthOptions) -> None:
         from ..core.result import plain
         from ..core.synth import synthesize
         from ..io.atomic import staged
-        from ..io.csv_out import csv_content
         from ..io.modelfile import dumps, model_document
+        from ..io.parquet_out import table_content
 
         o = o.validate(CARDS[o.kind])
         settings = {k: v for k, v in o.settings.items() if v is not None}
@@ -137,10 +135,5 @@ def synth(o: SynthOptions) -> None:
                                      options={k: described[k] for k in model.saved_options
                                               if k in described})
                 console.output(o.truth, dumps(doc), "`truth`")
-            if o.output is not None and o.output.lower().endswith(PARQUET):
-                from ..io.parquet_out import write_parquet
-
-                write_parquet(o.output, sample.columns, sample.table, "`output`")
-            else:
-                console.output(o.output or "-", csv_content(sample.columns, sample.table),
-                               "`output`")
+            console.output(o.output or "-", table_content(o.output, sample.columns, sample.table),
+                           "`output`")

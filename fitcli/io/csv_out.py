@@ -15,11 +15,18 @@ def _integral(col: np.ndarray) -> bool:
     return bool(np.all(col == np.round(col))) and bool(np.all(np.abs(col) < 2**53))
 
 
-def _python_rows(table: np.ndarray, integral) -> str:
+def _columns(table) -> list[np.ndarray]:
+    """The columns of a table (n, k) array, or a sequence of k arrays (n,) as given."""
+    if isinstance(table, np.ndarray):
+        return [table[:, j] for j in range(table.shape[1])]
+    return [np.asarray(c, dtype=float) for c in table]
+
+
+def _python_rows(cols: list[np.ndarray], integral) -> str:
     """The rows by repr() of a list of tuples: one call in C, then the separators (a
     float's repr holds neither ", " nor parentheses)."""
-    cols = [table[:, j].astype(np.int64).tolist() if whole else table[:, j].tolist()
-            for j, whole in enumerate(integral)]
+    cols = [c.astype(np.int64).tolist() if whole else c.tolist()
+            for c, whole in zip(cols, integral)]
     if len(cols) == 1:
         return "\n".join(map(repr, cols[0])) + "\n"
     return repr(list(zip(*cols)))[2:-2].replace("), (", "\n").replace(", ", ",") + "\n"
@@ -43,19 +50,19 @@ def _arrow_column(col: np.ndarray, integral: bool):
     return text
 
 
-def _arrow_rows(table: np.ndarray, integral) -> bytes:
+def _arrow_rows(cols: list[np.ndarray], integral) -> memoryview:
     """The rows as one string: the columns joined by "," with a newline after the last
-    (joined to an empty string by "\n"), read from the result's data buffer."""
+    (joined to an empty string by "\n"): a view of the result's data buffer, written as
+    it is (a copy into bytes would be one more block of fresh memory to fault in)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cols = [_arrow_column(np.ascontiguousarray(table[:, j]), whole)
-            for j, whole in enumerate(integral)]
+    cols = [_arrow_column(np.ascontiguousarray(c), whole) for c, whole in zip(cols, integral)]
     cols[-1] = pc.binary_join_element_wise(cols[-1], pa.scalar("", pa.string()), "\n")
     rows = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, ",")
     offsets = np.int64 if pa.types.is_large_string(rows.type) else np.int32
     ends = np.frombuffer(rows.buffers()[1], offsets)[rows.offset : rows.offset + len(rows) + 1]
-    return bytes(memoryview(rows.buffers()[2])[ends[0] : ends[-1]])
+    return memoryview(rows.buffers()[2])[ends[0] : ends[-1]]
 
 
 def _has_arrow() -> bool:
@@ -66,26 +73,29 @@ def _has_arrow() -> bool:
     return True
 
 
-def _rows(table: np.ndarray, integral) -> bytes:
-    """The rows as UTF-8 (ASCII) text."""
-    if not len(table):
+def _rows(cols: list[np.ndarray], integral) -> bytes | memoryview:
+    """The rows of the columns' values as UTF-8 (ASCII) text."""
+    if not len(cols) or not len(cols[0]):
         return b""
-    if len(table) >= ARROW_ROWS and _has_arrow():
-        return _arrow_rows(table, integral)
-    return _python_rows(table, integral).encode()
+    if len(cols[0]) >= ARROW_ROWS and _has_arrow():
+        return _arrow_rows(cols, integral)
+    return _python_rows(cols, integral).encode()
 
 
-def format_blocks(columns, table: np.ndarray, integral=None):
-    """The CSV text as pieces of bytes: the header, then blocks of BLOCK rows; each
-    float in its shortest exact form, integer columns (`integral`, default: judged over
-    the table) as ints."""
+def format_blocks(columns, table, integral=None):
+    """The CSV text as pieces of bytes (or views of bytes): the header, then blocks of
+    BLOCK rows; each float in its shortest exact form, integer columns (`integral`,
+    default: judged over the table) as ints.  `table`: an (n, k) array, or k arrays (n,)
+    (the columns as they are, no table of them built)."""
+    cols = _columns(table)
     if integral is None:
-        integral = [_integral(table[:, j]) for j in range(table.shape[1])]
+        integral = [_integral(c) for c in cols]
     yield (",".join(columns) + "\n").encode()
-    starts = range(0, len(table), BLOCK)
-    if len(table) < 2 * BLOCK or not _has_arrow():
+    n = len(cols[0]) if cols else 0
+    starts = range(0, n, BLOCK)
+    if n < 2 * BLOCK or not _has_arrow():
         for s in starts:
-            yield _rows(table[s : s + BLOCK], integral)
+            yield _rows([c[s : s + BLOCK] for c in cols], integral)
         return
     from concurrent.futures import ThreadPoolExecutor
 
@@ -93,19 +103,19 @@ def format_blocks(columns, table: np.ndarray, integral=None):
     with ThreadPoolExecutor(workers) as pool:  # pyarrow's casts run without the GIL
         pending = []
         for s in starts:  # a few blocks in flight: the text is never held whole
-            pending.append(pool.submit(_rows, table[s : s + BLOCK], integral))
+            pending.append(pool.submit(_rows, [c[s : s + BLOCK] for c in cols], integral))
             if len(pending) > workers:
                 yield pending.pop(0).result()
         for future in pending:
             yield future.result()
 
 
-def format_csv(columns, table: np.ndarray) -> str:
+def format_csv(columns, table) -> str:
     """Header and rows (see format_blocks), as one string."""
     return b"".join(format_blocks(columns, table)).decode()
 
 
-def csv_content(columns, table: np.ndarray, integral=None):
+def csv_content(columns, table, integral=None):
     """format_blocks() as content for io.atomic.save and the console: written as the
     pieces come, in binary (no text held whole, none decoded and encoded again)."""
     from .atomic import Binary

@@ -13,7 +13,8 @@ import numpy as np
 from ..core.diagnostics import fitted_residuals
 from ..io.atomic import save
 from ..io.atomic import Binary
-from ..io.csv_out import csv_content, format_blocks
+from ..io.csv_out import format_blocks
+from ..io.parquet_out import arrow_table, is_parquet_name, table_content
 
 
 def input_lines(table) -> Any:
@@ -60,12 +61,12 @@ def write_residuals(path: str, report, data) -> None:
     r = fitted_residuals(report.model, report.result.params, data)
     numbers = np.arange(1, len(r) + 1) if rows.numbers is None else rows.numbers
     names, values = point_rows(report, report.columns, r, numbers, report.inlier)
-    save(path, csv_content(names, values), "`residuals`")
+    save(path, table_content(path, names, values, whole=(rows.kind, "inlier")), "`residuals`")
 
 
 def point_rows(report, columns: dict, r: np.ndarray, numbers, inlier):
-    """(names, values (m, j)) of the residuals file's rows for m points: their line or
-    row numbers, the model's point columns, standardized, inlier."""
+    """(names, values: j columns (m,)) of the residuals file's rows for m points: their
+    line or row numbers, the model's point columns, standardized, inlier."""
     sigma, n, standardized = report.diagnostics.figures["sigma"], len(r), None
     if sigma is not None:
         with np.errstate(divide="ignore", invalid="ignore"):  # sigma 0: exact data
@@ -76,10 +77,7 @@ def point_rows(report, columns: dict, r: np.ndarray, numbers, inlier):
         if name in ("error", "residual") and standardized is not None and "standardized" not in table:
             table["standardized"] = standardized
     table["inlier"] = np.ones(n) if inlier is None else inlier.astype(float)
-    values = np.empty((n, len(table)))
-    for j, v in enumerate(table.values()):
-        values[:, j] = v
-    return list(table), values
+    return list(table), [np.asarray(v, dtype=float) for v in table.values()]
 
 
 def write_engine_residuals(path: str, report, points, req, offsets) -> None:
@@ -91,8 +89,8 @@ def write_engine_residuals(path: str, report, points, req, offsets) -> None:
     model, result = report.model, report.result
     shift, scale = req.raw_map
 
-    def pieces(fh):
-        header = True
+    def blocks():
+        """(names, columns) of each partition's rows, as the file is read again."""
         for part, first in zip(points.partitions, offsets):
             values = part.load().values
             if not values.shape[1]:
@@ -105,13 +103,28 @@ def write_engine_residuals(path: str, report, points, req, offsets) -> None:
             inlier = None
             if req.threshold2 is not None:
                 inlier = np.einsum("ij,ij->i", r, r) <= req.threshold2
-            names, rows = point_rows(report, columns, r, numbers, inlier)
-            blocks = format_blocks(names, rows)
-            head = next(blocks)
+            yield point_rows(report, columns, r, numbers, inlier)
+
+    def csv_pieces(fh):
+        header = True
+        for names, rows in blocks():
+            text = format_blocks(names, rows)
+            head = next(text)
             if header:
                 fh.write(head)
                 header = False
-            for piece in blocks:
+            for piece in text:
                 fh.write(piece)
 
-    save(path, Binary(pieces), "`residuals`")
+    def parquet_pieces(fh):  # a row group a partition; the schema of the first
+        import pyarrow.parquet as pq
+
+        writer = None
+        for names, rows in blocks():
+            table = arrow_table(names, rows, whole=(points.kind, "inlier"))
+            writer = writer or pq.ParquetWriter(fh, table.schema, compression="none")
+            writer.write_table(table)
+        if writer is not None:
+            writer.close()
+
+    save(path, Binary(parquet_pieces if is_parquet_name(path) else csv_pieces), "`residuals`")
