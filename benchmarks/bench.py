@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine, split, write_csv  # noqa: E402
+from common import compiled, machine, split, write_csv  # noqa: E402
 from fits import (conditioning, fit_row, fit_table, optimizer_table,  # noqa: E402
                   stage_profile)
 from io_bench import cli_section, parse_section, pass_section  # noqa: E402
@@ -71,6 +71,7 @@ def sample(name: str, n: int) -> tuple:
 
 def main() -> None:
     args = arguments()
+    compiled()
     printed: list[str] = []
 
     def emit(text: str) -> None:  # print, and keep it for the results file

@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine, table  # noqa: E402
+from common import compiled, machine, table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FITCLI = [sys.executable, "-m", "fitcli"]
@@ -249,6 +249,7 @@ def slow_paths(folder: Path, csv: Path, repeat: int) -> dict:
 
 def main() -> None:
     args = arguments()
+    compiled()
     from distributed import Client
 
     from fitcli.core.engines.cluster import local_cluster

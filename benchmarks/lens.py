@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine, stopwatch, table, timed_pair  # noqa: E402
+from common import compiled, machine, stopwatch, table, timed_pair  # noqa: E402
 
 from fitcli.core import fit  # noqa: E402
 from fitcli.core.models import MODELS  # noqa: E402
@@ -161,6 +161,7 @@ def homographies(realdata: Path):
 
 def main():
     args = arguments()
+    compiled()
     import cv2
 
     out = [machine() + f"; opencv {cv2.__version__}", ""]
