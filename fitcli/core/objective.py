@@ -105,4 +105,5 @@ class MomentKernel(Kernel):
         return total[0] / n, grad, H
 
 
-__all__ = ["CHUNK", "COST", "GRADIENT", "MOMENTS", "NORMAL", "Kernel", "MomentKernel", "Objective", "blocks"]
+__all__ = ["CHUNK", "COST", "GRADIENT", "MOMENTS", "NORMAL", "Kernel", "MomentKernel", "Objective",
+           "blocks"]

@@ -188,7 +188,8 @@ def _corr(value: float | None) -> str:
 def _robust_table(robust: dict[str, Any]) -> Pairs:
     threshold = number(robust.get("threshold"), 6)
     if "sigma_estimate" in robust:  # the threshold is 3 x this robust estimate of the noise
-        threshold += f", estimated: 3 x sigma {number(robust['sigma_estimate'], 6)} (least median of squares)"
+        sigma = number(robust["sigma_estimate"], 6)
+        threshold += f", estimated: 3 x sigma {sigma} (least median of squares)"
     rows = [("method", robust["method"]), ("threshold", threshold), ("loss minimised", robust["loss"])]
     if "trials" in robust:
         rows += [("RANSAC seed", str(robust["seed"])), ("RANSAC draws", str(robust["trials"]))]

@@ -1,15 +1,15 @@
 """The dask engine: partitions loaded once on the workers of a Dask cluster, each pass
-one map of a task over them and a sum of the small results on the client.
+one task per worker and a sum of the small results on the client.
 
 Dask's distributed futures directly (no dask.dataframe): the partitions are dealt in
 consecutive runs, one run to each worker, and loaded there by their own load()
 (pyarrow for Parquet); a run stays on its worker as the future of its list of Chunks,
 and a prepared state (the model's kernel on the normalised points) is the future of a
-task on that list, computed where the chunks live.  So a pass is one task per worker,
-not one per partition: the scheduler's cost of a task (milliseconds) is paid once per
-worker, and the run's partials are combined on the worker.  The cluster is the scheduler at
-`scheduler`, else the one dask's configuration names (scheduler-address, e.g. the
-DASK_SCHEDULER_ADDRESS variable), else a local cluster of one worker per core.
+task on that list, computed where the chunks live.  So the scheduler's cost of a task
+(milliseconds) is paid once per worker a pass, not once per partition, and a run's
+partials are combined on its worker.  The cluster is the scheduler at `scheduler`, else
+the one dask's configuration names (scheduler-address, e.g. the DASK_SCHEDULER_ADDRESS
+variable), else a local cluster of one worker per core.
 """
 
 from __future__ import annotations
