@@ -251,3 +251,34 @@ def test_a_signal_after_the_files_are_saved_leaves_the_exit_code(how, tmp_path):
                          timeout=120)
     assert out.returncode == 0, (out.returncode, out.stderr)
     assert json.loads(model.read_text())["model"] == "ratio2d"
+
+
+def test_no_command_makes_pyarrow_load_pandas(tmp_path):
+    """pyarrow's object conversions (pa.array, pa.scalar, to_numpy) import pandas when it
+    is installed: 0.2-0.4 s a command.  A stand-in pandas on the path records any import
+    of it; none of these commands may cause one."""
+    pytest.importorskip("pyarrow")
+    fake = tmp_path / "site" / "pandas"
+    fake.mkdir(parents=True)
+    marker = tmp_path / "pandas_imported"
+    (fake / "__init__.py").write_text(
+        f"open({str(marker)!r}, 'a').write('imported\\n')\nraise ImportError('stand-in')\n")
+    env = {**ENV, "PYTHONPATH": str(tmp_path / "site")}
+    data = Path(__file__).parent.parent / "data"
+    points = tmp_path / "p.csv"
+    commands = [
+        ["synth", "project3d", "--n", 20000, "-o", points],
+        ["synth", "linear-tanh", "--n", 5000, "-o", tmp_path / "l.parquet"],
+        ["convert", points, tmp_path / "p.parquet"],
+        ["project3d", points, "--residuals", tmp_path / "r.csv", "-o", tmp_path / "m.json", "-q"],
+        ["project3d", tmp_path / "p.parquet", "--residuals", tmp_path / "r.parquet", "-q"],
+        ["project3d", tmp_path / "p.parquet", "--engine", "stream", "--residuals", tmp_path / "s.csv", "-q"],
+        ["predict", tmp_path / "m.json", points, "-o", tmp_path / "pr.csv", "-q"],
+        ["linear-tanh", data / "linear_tanh.csv", "--json", "-q"],
+        ["linear-tanh", tmp_path / "l.parquet", "--json", "-q"],
+    ]
+    for args in commands:
+        out = subprocess.run([str(SCRIPT), *map(str, args)], capture_output=True, text=True,
+                             env=env, timeout=120)
+        assert out.returncode == 0, (args, out.stderr)
+        assert not marker.exists(), f"fitcli {' '.join(map(str, args))} imported pandas"

@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..errors import DataError
+from .arrow import float_values
 from .snapshot import Snapshot, load
 from .text_columns import arrow_text, encode_tokens, row_lines, unquote
 
@@ -441,10 +442,8 @@ def _arrow(body: memoryview, layout: _Layout, usecols: list[int], text: list[int
             out[j], found = decoded
             levels.update({j: found} if found else {})
             continue
-        for chunk in column.chunks:  # the values buffer as is (to_numpy would load pandas)
-            data = chunk.buffers()[1]
-            out[j, pos : pos + len(chunk)] = np.frombuffer(
-                data, np.float64, count=len(chunk), offset=8 * chunk.offset)
+        for chunk in column.chunks:  # the values buffer as is
+            out[j, pos : pos + len(chunk)] = float_values(chunk)
             pos += len(chunk)
     return out.T, levels
 

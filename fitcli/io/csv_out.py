@@ -7,6 +7,8 @@ import os
 
 import numpy as np
 
+from . import arrow
+
 BLOCK = 65536  # rows formatted at a time
 ARROW_ROWS = 4096  # from this many rows on, pyarrow (if installed) writes the digits
 
@@ -40,13 +42,13 @@ def _arrow_column(col: np.ndarray, integral: bool):
     import pyarrow.compute as pc
 
     if integral:
-        return pc.cast(pa.array(col.astype(np.int64)), pa.string())
-    text = pc.cast(pa.array(col), pa.string())
+        return pc.cast(arrow.numbers(col.astype(np.int64)), pa.string())
+    text = pc.cast(arrow.numbers(col), pa.string())
     size = np.abs(col)
     odd = ~((size >= 1e-4) & (size < 1e9) & (col != np.round(col)))  # NaN, inf: odd
     if odd.any():
-        text = pc.replace_with_mask(text, pa.array(odd),
-                                    pa.array(list(map(repr, col[odd].tolist())), pa.string()))
+        text = pc.replace_with_mask(text, arrow.flags(odd),
+                                    arrow.strings(map(repr, col[odd].tolist())))
     return text
 
 
@@ -58,8 +60,10 @@ def _arrow_rows(cols: list[np.ndarray], integral) -> memoryview:
     import pyarrow.compute as pc
 
     cols = [_arrow_column(np.ascontiguousarray(c), whole) for c, whole in zip(cols, integral)]
-    cols[-1] = pc.binary_join_element_wise(cols[-1], pa.scalar("", pa.string()), "\n")
-    rows = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, ",")
+    cols[-1] = pc.binary_join_element_wise(cols[-1], arrow.string_scalar(""),
+                                           arrow.string_scalar("\n"))
+    rows = cols[0] if len(cols) == 1 else \
+        pc.binary_join_element_wise(*cols, arrow.string_scalar(","))
     offsets = np.int64 if pa.types.is_large_string(rows.type) else np.int32
     ends = np.frombuffer(rows.buffers()[1], offsets)[rows.offset : rows.offset + len(rows) + 1]
     return memoryview(rows.buffers()[2])[ends[0] : ends[-1]]

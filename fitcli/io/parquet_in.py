@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import DataError
 from . import csv_in
+from .arrow import float_values
 from .text_columns import encode_tokens
 
 SUFFIXES = (".parquet", ".pq", ".parq")
@@ -114,11 +115,11 @@ def _column_into(out: np.ndarray, column, path: str, row: int, label: str,
             or pa.types.is_boolean(column.type) or pa.types.is_decimal(column.type)):
         raise DataError(f"{where}: expected numbers, the column holds {column.type}")
     if column.null_count:
-        bad = int(np.argmax(column.is_null().to_numpy(zero_copy_only=False)))
+        bad = int(np.argmax(np.concatenate([float_values(c.is_null()) for c in column.chunks])))
         raise DataError(f"{path}, row {row + bad}, column '{label}': empty field, expected a number")
     pos = 0
     for chunk in column.chunks:
-        out[pos : pos + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+        out[pos : pos + len(chunk)] = float_values(chunk)
         pos += len(chunk)
     if not len(out) or not check:
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import arrow
 from .atomic import Binary, save
 from .parquet_in import SUFFIXES
 
@@ -30,7 +31,7 @@ def arrow_table(names, values, whole=()):
     out = {}
     for name, column in zip(names, _columns(values)):
         column = np.ascontiguousarray(column, dtype=float)
-        out[name] = pa.array(column.astype(np.int64) if name in whole else column)
+        out[name] = arrow.numbers(column.astype(np.int64) if name in whole else column)
     return pa.table(out)
 
 

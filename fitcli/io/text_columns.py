@@ -12,6 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .arrow import float_values
+
 
 def _finite(token: str) -> float | None:
     try:
@@ -62,7 +64,8 @@ def arrow_text(column) -> tuple[np.ndarray, tuple[str, ...] | None] | None:
     distinct = [unquote(t) for t in encoded.dictionary.to_pylist()]
     if encoded.null_count or not all(distinct) or len(set(distinct)) < len(distinct):
         return None
-    return decode_levels(distinct, encoded.indices.to_numpy(zero_copy_only=False))
+    codes = float_values(encoded.indices).astype(np.int64)  # to_numpy() would load pandas
+    return decode_levels(distinct, codes)
 
 
 SPACE = np.zeros(256, bool)
