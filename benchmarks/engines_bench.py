@@ -113,22 +113,13 @@ def run(args: list[str]) -> tuple[float, int, str, str]:
     return wall, peak, proc.stdout, stderr
 
 
-def timed_run(args, repeat: int):
-    """Median wall of `repeat` runs; the largest peak memory; the last JSON."""
-    walls, peaks, doc = [], [], None
-    for _ in range(repeat):
-        wall, peak, stdout, _ = run(args)
-        walls.append(wall)
-        peaks.append(peak)
-        doc = json.loads(stdout) if stdout.strip().startswith("{") else None
-    return statistics.median(walls), max(peaks), doc
-
-
 # -- the sections ---------------------------------------------------------------------------
 
 def engine_rows(files: dict, sizes, repeat: int, scheduler: str, workers_rss) -> tuple[list, dict]:
     """Each engine on each size: wall, passes, per pass, peak memory, loss and params
-    against the memory engine's fit of the same points."""
+    against the memory engine's fit of the same points.  The runs of one size are taken
+    in turn (every engine once, then again), so that a slow spell of the machine slows
+    all of them, not the one that ran through it; the wall is the median."""
     rows, found = [], {}
     for n in sizes:
         parquet, csv = files[n]
@@ -136,14 +127,20 @@ def engine_rows(files: dict, sizes, repeat: int, scheduler: str, workers_rss) ->
                 ("stream", "parquet", parquet, [])]
         if n <= 10_000_000:  # CSV re-parsed on every pass; the cluster holds 2x the data
             runs += [("stream", "csv", csv, []), ("dask", "parquet", parquet, ["--scheduler", scheduler])]
-        ref = None
-        for engine, kind, path, extra in runs:
-            if path is None:
-                continue
-            times = 1 if n > 10_000_000 else repeat
-            wall, peak, doc = timed_run(["project3d", path, "--json", "--quiet", "--engine", engine,
-                                         *extra], times)
-            ref = ref or doc
+        runs = [r for r in runs if r[2] is not None]
+        walls = {r[:2]: [] for r in runs}
+        peaks = {r[:2]: 0 for r in runs}
+        docs: dict = {}
+        for _ in range(1 if n > 10_000_000 else repeat):
+            for engine, kind, path, extra in runs:
+                wall, peak, stdout, _ = run(["project3d", path, "--json", "--quiet", "--engine",
+                                             engine, *extra])
+                walls[engine, kind].append(wall)
+                peaks[engine, kind] = max(peaks[engine, kind], peak)
+                docs[engine, kind] = json.loads(stdout)
+        ref = docs[runs[0][:2]]
+        for engine, kind, _, _ in runs:
+            wall, peak, doc = statistics.median(walls[engine, kind]), peaks[engine, kind], docs[engine, kind]
             passes = doc.get("engine", {}).get("passes", doc["evaluations"] + 1)
             rel = abs(doc["loss"] / ref["loss"] - 1)
             p = np.array(list(doc["params"].values()))
@@ -279,7 +276,7 @@ def main() -> None:
         emit("\n" + table(["engine", "input", "n", "wall s", "passes", "fit s/pass", "peak MB",
                            "bytes/point", "loss vs memory", "params vs memory"], rows,
                           "Engines: fitcli project3d FILE --json --quiet --engine E (fresh process; "
-                          f"median of {args.repeat}, 1 run at 5e7; 'vs memory': relative to the "
+                          f"median of {args.repeat} taken in turn, 1 run at 5e7; 'vs memory': relative to the "
                           "memory engine's fit of the CSV)"))
         mid = sizes[-2] if len(sizes) > 2 else sizes[-1]
         over = dask_overhead(client, files[mid][0], args.repeat)
