@@ -185,9 +185,9 @@ def _row_lines(snapshot: Snapshot, start: int, first_line: int, n_rows: int):
 def _zero_may_underflow(values: np.ndarray, raw, start: int, text: list[int]) -> bool:
     """Whether a 0 among the numbers (not the text columns) of a fast parse may be a
     number written too small for double precision, which the careful pass refuses."""
-    numeric = [j for j in range(values.shape[1]) if j not in text]
-    if not np.any(values[:, numeric] == 0):
-        return False
+    # column by column: values[:, numeric] == 0 would copy the table and a mask of it
+    if all(np.all(values[:, j]) for j in range(values.shape[1]) if j not in text):
+        return False  # no zero (NaN counts as nonzero: refused elsewhere)
     return MAY_UNDERFLOW.search(raw, start) is not None
 
 
