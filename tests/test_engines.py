@@ -381,3 +381,31 @@ def test_a_dask_pass_is_one_task_per_worker(client):
     finally:
         engine.close()
     check_same(fit("project3d", MODELS["project3d"].split(table)[0]), fitted.result)
+
+
+def test_parquet_columns_of_other_number_types_read_as_their_values(tmp_path):
+    """int32, int64, float32 and decimal columns (and the null check on them) are read by
+    their values, as float64, on the memory and the stream engine."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    import decimal
+
+    table, columns = sample("project3d", n=300)
+    X = np.round(table[:, 0] * 100).astype(np.int32)
+    cols = {"X": pa.array(X), "Y": pa.array(np.round(table[:, 1] * 100).astype(np.int64)),
+            "Z": pa.array(table[:, 2].astype(np.float32)),
+            "u": pa.array([decimal.Decimal(f"{v:.3f}") for v in table[:, 3]]),
+            "v": pa.array(table[:, 4])}
+    path = tmp_path / "typed.parquet"
+    pq.write_table(pa.table(cols), path)
+    expected = np.column_stack([X, np.round(table[:, 1] * 100), table[:, 2].astype(np.float32),
+                                np.round(table[:, 3], 3), table[:, 4]])
+    csv = write_csv(tmp_path / "typed.csv", expected, columns)
+    want = _doc("project3d", csv)
+    for extra in ((), ("--engine", "stream")):
+        got = _doc("project3d", path, *extra)
+        assert close(got["loss"], want["loss"], 1e-12), extra
+    cols["v"] = pa.array([None, *table[1:, 4]], pa.float64())
+    pq.write_table(pa.table(cols), tmp_path / "nulls.parquet")
+    out = run("project3d", tmp_path / "nulls.parquet")
+    assert out.exit_code == 2 and "row 1, column 'v': empty field" in out.stderr
