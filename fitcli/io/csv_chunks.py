@@ -50,9 +50,10 @@ class CsvPartition:
             raise changed(self.name)
         return raw
 
-    def load(self, check: bool = True):
+    def load(self, check: bool = True, into=None):
         """The partition's values (k, m), column-major; raises DataError naming the line
-        (text is parsed and checked on every read: `check` changes nothing)."""
+        (text is parsed and checked on every read: `check` changes nothing).  `into` is
+        not used: the parser's own array is already the chunk (no copy to save)."""
         from ..core.engines.base import Chunk
 
         raw = self._raw()

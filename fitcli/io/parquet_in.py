@@ -89,13 +89,15 @@ class ParquetPartition:
     labels: tuple[str, ...]  # as messages name them
     row: int
 
-    def load(self, check: bool = True):
-        """The row group's values (k, m); `check`: every value checked (a stream
-        engine's later passes read what the first one checked)."""
+    def load(self, check: bool = True, into=None):
+        """The row group's values (k, m), in the buffer `into` (engines.base.Scratch) if
+        given; `check`: every value checked (a stream engine's later passes read what
+        the first one checked)."""
         from ..core.engines.base import Chunk
 
         table = _open(self.path).read_row_group(self.group, columns=list(self.names))
-        out = np.empty((len(self.names), table.num_rows))
+        shape = (len(self.names), table.num_rows)
+        out = np.empty(shape) if into is None else into(*shape)
         for j, label in enumerate(self.labels):
             _column_into(out[j], table.column(j), self.path, self.row, label, check)
         return Chunk(out, 0)
