@@ -123,12 +123,13 @@ def _last_pass(engine, out: "EngineFit", outcome, threshold, counted, options) -
     mapped = frame.to_original(outcome.params)
     frame0 = model.frame_of(stats, False, **options)
     cost = outcome.cost * frame.cost_scale
+    out.n_figures = len(model.figure_sums(outcome.params, no_points(model)))
     out.request = Request(model, mapped, outcome.params, internal_params(model, frame0, mapped),
                           frame0.chunk_map, out.raw_map, frame0.cost_scale,
                           math.sqrt(cost) if cost > 0 else 1.0,
-                          None if threshold is None else threshold * threshold, counted)
+                          None if threshold is None else threshold * threshold, counted,
+                          out.n_figures)
     out.final = engine.reduce(final_sums, out.request, on=out.handle)
-    out.n_figures = len(model.figure_sums(outcome.params, no_points(model)))
     params = model.canonical_of(mapped, int(out.final.sums[0]), stats.n)
     if not np.all(np.isfinite(params)):
         raise DegenerateDataError(

@@ -46,6 +46,7 @@ class Request:
     rms: float  # the histogram's unit
     threshold2: float | None  # squared inlier threshold
     counted: bool  # figures over the inliers only (a robust fit)
+    n_figures: int = 0  # the model's figure sums (none: its normalised points are not made)
 
 
 def final_sums(state, req: Request) -> Partial | None:
@@ -58,7 +59,7 @@ def final_sums(state, req: Request) -> Partial | None:
     raw = raw_data(state, model, req.raw_map)
     with np.errstate(all="ignore"):
         votes = model.votes(req.params, raw)
-        figures = model.figure_sums(req.q, state.data)
+        figures = model.figure_sums(req.q, state.data) if req.n_figures else np.zeros(0)
         e = point_errors(state, model, req.q0, req.frame0_map, req.cost_scale)
         inlier = None if req.threshold2 is None else e * e <= req.threshold2
         counted = inlier if req.counted else np.ones(len(e), bool)

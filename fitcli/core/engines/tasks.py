@@ -75,9 +75,16 @@ def rows_at(state: Prepared, index: np.ndarray) -> Partial | None:
 
 
 def raw_data(state: Prepared, model, raw_map) -> tuple:
-    """The model's data of the partition in the input's units (labels as +1/-1)."""
-
+    """The model's data of the partition in the input's units (labels as +1/-1): views
+    of the chunk where raw_map changes nothing (no labels), else a mapped copy."""
+    if _identity(raw_map):
+        return model.chunk_data(state.chunk.values)
     return model.chunk_data(Frame(None, None, None, chunk_map=raw_map).apply(state.chunk.values))
+
+
+def _identity(chunk_map) -> bool:
+    shift, scale = chunk_map
+    return not np.any(shift) and bool(np.all(scale == 1.0))
 
 
 def inlier_normal(state: Prepared, model, frame_map, q, req) -> Partial | None:
@@ -105,7 +112,7 @@ def chunk_residuals(model, q0, frame0_map, cost_scale, values: np.ndarray) -> np
     input's units, of points values (k, m) (diagnostics.fitted_residuals of a chunk),
     computed block by block (no product over a whole partition)."""
     frame0 = Frame(None, None, None, chunk_map=frame0_map)
-    identity = not np.any(frame0_map[0]) and np.all(frame0_map[1] == 1.0)
+    identity = _identity(frame0_map)
     out, root = np.empty((values.shape[1], model.n_targets)), math.sqrt(cost_scale)
     for s, e in blocks(values.shape[1]):
         block = values[:, s:e]
