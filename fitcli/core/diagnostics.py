@@ -27,7 +27,7 @@ import numpy as np
 from .models.base import Frame, Model
 from .objective import blocks
 from .robust import truncated_moments
-from .stats import chi2_cdf, chi2_sf
+from .stats import chi2_cdf, chi2_sf, median
 
 ALPHA = 0.001  # the noise test's significance on each side
 # A loss that is a mean negative log-likelihood (linear-tanh's cross-entropy) has no noise
@@ -200,8 +200,7 @@ def square_figures(model: Model, squares: np.ndarray, own: bool = False) -> dict
     error = np.sqrt(squares, out=squares if own else None)
     ss = float(error @ error)
     largest = float(np.max(error)) if n else math.nan
-    return figures_of(model, n, ss, float(np.median(error, overwrite_input=True)) if n else math.nan,
-                      largest)
+    return figures_of(model, n, ss, median(error, overwrite=True), largest)
 
 
 def figures_of(model: Model, n: int, ss: float, median: float, largest: float) -> dict[str, Any]:

@@ -1,8 +1,26 @@
-"""Distributions the report needs, without scipy: the chi-square distribution."""
+"""Distributions the report needs, without scipy: the chi-square distribution; and the
+median of a sample."""
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
+
+
+def median(values: np.ndarray, overwrite: bool = False) -> float:
+    """np.median of a 1-D sample (NaN if it holds one; NaN for none), by one partition:
+    np.median's own check for NaN imports numpy.ma, 10 ms of a command's start."""
+    n = len(values)
+    if not n:
+        return math.nan
+    part = np.partition(values, [(n - 1) // 2, n // 2, n - 1]) if not overwrite else values
+    if overwrite:
+        part.partition([(n - 1) // 2, n // 2, n - 1])
+    if math.isnan(part[-1]):  # NaN sorts last
+        return math.nan
+    low, high = part[(n - 1) // 2], part[n // 2]
+    return float(low) if n % 2 else float((low + high) / 2)
 
 
 def _lower_series(a: float, x: float) -> float:

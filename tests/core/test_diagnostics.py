@@ -41,6 +41,26 @@ def test_residual_figures_of_a_hand_example():
     assert out["noise_test"]["expected_rms"] == pytest.approx(2.0 * np.sqrt(2 / 7))
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 10, 1000, 1001])
+def test_median_is_numpys(n):
+    """stats.median (one partition, no numpy.ma) gives np.median's value to the bit, with
+    ties, a NaN (NaN) and values over many orders of magnitude; overwriting or not."""
+    from fitcli.core.stats import median
+
+    rng = np.random.default_rng(n)
+    for trial in range(40):
+        a = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
+        if trial % 3 == 0:
+            a = np.round(a, 1)  # ties
+        if trial % 5 == 0:
+            a[rng.integers(n)] = np.nan
+        expected = np.median(a)
+        for overwrite in (False, True):
+            got = median(a.copy(), overwrite=overwrite)
+            assert got == expected or (np.isnan(expected) and np.isnan(got))
+    assert np.isnan(median(np.empty(0)))
+
+
 def test_inlier_mask_restricts_the_figures():
     model = MODELS["ratio2d"]
     x, y = np.random.default_rng(0).uniform(-1, 1, (2, 20))
