@@ -59,7 +59,7 @@ class ArrayPartition:
     def __init__(self, values: np.ndarray, first: int):
         self.values, self.first = np.ascontiguousarray(values, dtype=float), first
 
-    def load(self, check: bool = True, into: "Scratch | None" = None) -> Chunk:
+    def load(self, check: bool = True, into: Scratch | None = None) -> Chunk:
         return Chunk(self.values, self.first)
 
 
