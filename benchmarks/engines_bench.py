@@ -284,6 +284,8 @@ def main() -> None:
              f"{over['pass'] * 1e3:.1f} ms a NORMAL pass, of which the busiest worker's "
              f"arithmetic {over['arithmetic'] * 1e3:.1f} ms: overhead {over['overhead'] * 1e3:.1f} ms; "
              f"a pass of a task that does nothing: {over['empty'] * 1e3:.1f} ms")
+        client.close()  # the million-point runs need no cluster: its idle workers' event
+        cluster.close()  # loops would share the two cores with fitcli and scipy
         million = files[1_000_000][1]
         t_scipy, fit_wall = scipy_against_cli(million, args.repeat)
         paths, synth_bytes = slow_paths(folder, million, args.repeat)
