@@ -131,6 +131,84 @@ def test_engine_fit_and_report_match_memory(name, engine, request):
         assert fitted.result.extra["accuracy"] == memory.extra["accuracy"]
 
 
+class _Written:
+    """A partition that writes its values into the engine's buffer, slowly (a read that
+    is still under way while the pass works on the chunk before it)."""
+
+    def __init__(self, values, first, fail=False):
+        self.values, self.first, self.fail, self.loads = values, first, fail, 0
+
+    def load(self, check=True, into=None):
+        import time
+
+        from fitcli.core.engines.base import Chunk
+        from fitcli.errors import DataError
+
+        self.loads += 1
+        time.sleep(0.005)
+        if self.fail:
+            raise DataError(f"part.csv, line {self.first + 2}: a bad field")
+        out = into(*self.values.shape)
+        for j in range(len(out)):  # row by row, with the interpreter let go between
+            out[j] = self.values[j]
+            time.sleep(0.001)
+        return Chunk(out, 0)
+
+
+def _slow_sums(chunk):
+    """The chunk's column sums, taken before and after a pause (while the next
+    partition is read): the values a task reads must not change under it."""
+    import time
+
+    from fitcli.core.engines.base import Partial
+
+    before = chunk.values.sum(axis=1)
+    time.sleep(0.01)
+    assert np.array_equal(chunk.values.sum(axis=1), before)
+    return Partial(before, items=np.array([[chunk.first, chunk.n]]))
+
+
+def test_the_stream_engine_reads_ahead_into_the_other_buffer():
+    """Six partitions of unequal sizes through two buffers, pass after pass: every task
+    sees its own rows whole, in order, with its global first row."""
+    rng = np.random.default_rng(5)
+    sizes = [300, 1, 0, 700, 2, 450]
+    table = rng.normal(size=(sum(sizes), 3))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    parts = [_Written(table[a : a + m].T.copy(), a) for a, m in zip(starts, sizes)]
+    engine = StreamEngine(parts)
+    engine.renumber(starts)
+    for _ in range(3):
+        out = engine.reduce(_slow_sums)
+        np.testing.assert_allclose(out.sums, table.sum(axis=0), rtol=1e-12)
+        assert out.items.tolist() == [[a, m] for a, m in zip(starts, sizes)]
+    engine.close()
+    assert [p.loads for p in parts] == [3] * len(parts)
+
+
+def test_a_stream_read_error_is_raised_in_order_and_the_engine_still_works():
+    from fitcli.errors import DataError
+
+    rng = np.random.default_rng(6)
+    table = rng.normal(size=(400, 3))
+    parts = [_Written(table[a : a + 100].T.copy(), a, fail=(a == 200)) for a in range(0, 400, 100)]
+    engine = StreamEngine(parts)
+    engine.renumber(np.arange(0, 400, 100))
+    seen = []
+
+    def task(chunk):
+        seen.append(chunk.first)
+        return _slow_sums(chunk)
+
+    with pytest.raises(DataError, match="line 202"):
+        engine.reduce(task)
+    assert seen == [0, 100]  # the partitions before the bad one, and no later one
+    parts[2].fail = False
+    out = engine.reduce(_slow_sums)
+    np.testing.assert_allclose(out.sums, table.sum(axis=0), rtol=1e-12)
+    engine.close()
+
+
 def _doc(*args):
     out = run(*args, "--json", "--quiet")
     assert out.exit_code == 0, out.output

@@ -119,8 +119,13 @@ class Engine:
 
 
 class StreamEngine(Engine):
-    """One machine: every pass loads each partition again (memory flat in n: one
-    partition at a time); a prepared state is rebuilt from the chunk on each pass."""
+    """One machine: every pass loads each partition again (memory flat in n: two
+    partitions at a time); a prepared state is rebuilt from the chunk on each pass.
+
+    The next partition is read in a thread while the pass works on this one (pyarrow's
+    read and numpy's arithmetic let go of the interpreter), into the other of two
+    buffers: the one a task is reading is never written.  An error in a read is raised
+    when the pass reaches that partition, as a serial read would raise it."""
 
     name = "stream"
 
@@ -128,7 +133,8 @@ class StreamEngine(Engine):
         super().__init__()
         self.partitions = list(partitions)
         self._offsets = np.zeros(len(self.partitions), dtype=np.int64)
-        self._scratch = Scratch()
+        self._scratch = (Scratch(), Scratch())
+        self._reader = None
 
     def renumber(self, offsets):
         self._offsets = np.asarray(offsets, dtype=np.int64)
@@ -136,16 +142,46 @@ class StreamEngine(Engine):
     def prepare(self, fn, *args, on=None):
         return (on, fn, args)
 
-    def _state(self, i, handle):
-        if handle is None:  # the values are checked on the first pass, which reads them all
-            chunk = self.partitions[i].load(check=self.passes <= 1, into=self._scratch)
-            return chunk._replace(first=int(self._offsets[i]))
+    def _state(self, chunk: Chunk, handle):
+        if handle is None:
+            return chunk
         on, fn, args = handle
-        return fn(self._state(i, on), *args)
+        return fn(self._state(chunk, on), *args)
+
+    def _chunks(self):
+        """Each partition's Chunk in order, the next one read ahead."""
+        count, check = len(self.partitions), self.passes <= 1  # the first pass checks
+        if not count:
+            return
+        if self._reader is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._reader = ThreadPoolExecutor(1, thread_name_prefix="fitcli-read")
+
+        def load(i: int) -> Chunk:
+            chunk = self.partitions[i].load(check=check, into=self._scratch[i % 2])
+            return chunk._replace(first=int(self._offsets[i]))
+
+        ahead = self._reader.submit(load, 0)
+        try:
+            for i in range(count):
+                chunk = ahead.result()
+                ahead = self._reader.submit(load, i + 1) if i + 1 < count else None
+                yield chunk
+        finally:  # a task failed or was interrupted: the read under way ends first
+            if ahead is not None and not ahead.cancel():
+                from concurrent.futures import wait
+
+                wait([ahead])
 
     def reduce(self, task, *args, on=None):
         self.passes += 1
-        return combine(task(self._state(i, on), *args) for i in range(len(self.partitions)))
+        return combine(task(self._state(chunk, on), *args) for chunk in self._chunks())
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.shutdown(wait=True)
+            self._reader = None
 
 
 __all__ = ["ArrayPartition", "Chunk", "Engine", "Partial", "Scratch", "StreamEngine", "combine",
