@@ -72,9 +72,7 @@ def fitted_squares(model: Model, params: np.ndarray, data, **options) -> np.ndar
     root, n = math.sqrt(frame.cost_scale), len(data[0])
     out = np.empty(n)
     for s, e in blocks(n):
-        part = tuple(a[s:e] for a in frame.data)
-        r = (model.residuals(q, *part) * root).reshape(e - s, model.n_targets)
-        out[s:e] = np.einsum("ij,ij->i", r, r)
+        out[s:e] = model.point_squares(q, tuple(a[s:e] for a in frame.data), root)
     return out
 
 

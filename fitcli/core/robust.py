@@ -65,14 +65,13 @@ def chunk_of(data: tuple[np.ndarray, ...], start: int, stop: int) -> tuple[np.nd
 
 def squared_errors(model: Model, params: np.ndarray, data: tuple[np.ndarray, ...]) -> np.ndarray:
     """s (n,): the squared error of each point, summed over its targets (in blocks of
-    CHUNK points: no product over all the points at once)."""
+    CHUNK points: no product over all the points at once; Model.point_squares)."""
     n = len(data[0])
     if n <= CHUNK:
-        r = model.residuals(params, *data).reshape(n, model.n_targets)
-        return np.einsum("ij,ij->i", r, r)
+        return model.point_squares(params, data)
     out = np.empty(n)
     for s, e in blocks(n):
-        out[s:e] = squared_errors(model, params, chunk_of(data, s, e))
+        out[s:e] = model.point_squares(params, chunk_of(data, s, e))
     return out
 
 

@@ -43,6 +43,29 @@ def test_project3d_by_hand():
     np.testing.assert_allclose(J[1], np.concatenate([np.zeros(4), P / 4, -0.5 * P / 4]))
 
 
+def test_project3d_point_squares_by_hand_and_as_the_residuals_give_them():
+    """point_squares works the coordinates as rows in blocks: the hand row above, and
+    the numbers of residuals() (the generic form) over several blocks, C- and
+    column-major, with and without a scale."""
+    from fitcli.core.models.base import Model
+    from fitcli.core.objective import CHUNK
+
+    model = MODELS["project3d"]
+    M = np.array([[1.0, 0, 0, 1], [0, 2.0, 0, 0], [0, 0, 1.0, 2]])
+    X, uv = np.array([[1.0, 1.0, 2.0]]), np.array([[0.25, 0.75]])
+    assert model.point_squares(M.ravel(), (X, uv)).tolist() == [0.125]
+    assert model.point_squares(M.ravel(), (X, uv), 2.0).tolist() == [0.5]
+    rng = np.random.default_rng(4)
+    n = 2 * CHUNK + 17
+    values = rng.normal(size=(5, n))
+    values[2] += 8.0  # in front of the camera
+    for X, uv in ((values[0:3].T, values[3:5].T), (values[0:3].T.copy(), values[3:5].T.copy())):
+        for scale in (1.0, 0.37):
+            np.testing.assert_allclose(model.point_squares(M.ravel(), (X, uv), scale),
+                                       Model.point_squares(model, M.ravel(), (X, uv), scale),
+                                       rtol=1e-15, atol=0)
+
+
 def test_labels_zero_one_are_read_as_minus_one_plus_one():
     l, how = encode_labels(np.array([0.0, 1.0, 1.0]))
     np.testing.assert_array_equal(l, [-1.0, 1.0, 1.0])

@@ -122,9 +122,16 @@ def chunk_residuals(model, q0, frame0_map, cost_scale, values: np.ndarray) -> np
 
 
 def point_errors(state, model, q0, frame0_map, cost_scale) -> np.ndarray:
-    """The point error (m,) of each point of the partition (see chunk_residuals)."""
-    r = chunk_residuals(model, q0, frame0_map, cost_scale, state.chunk.values)
-    return np.sqrt(np.einsum("ij,ij->i", r, r))
+    """The point error (m,) of each point of the partition: |r_i| of chunk_residuals,
+    by Model.point_squares in blocks."""
+    values, frame0 = state.chunk.values, Frame(None, None, None, chunk_map=frame0_map)
+    identity, root = _identity(frame0_map), math.sqrt(cost_scale)
+    out = np.empty(values.shape[1])
+    for s, e in blocks(values.shape[1]):
+        block = values[:, s:e]
+        data = model.chunk_data(block if identity else frame0.apply(block))
+        out[s:e] = model.point_squares(q0, data, root)
+    return np.sqrt(out, out=out)
 
 
 __all__ = ["Prepared", "chunk_residuals", "inlier_normal", "kernel_sums", "point_errors",

@@ -191,6 +191,13 @@ class Model:
     def jacobian(self, params: np.ndarray, *data: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def point_squares(self, params: np.ndarray, data: tuple, scale: float = 1.0) -> np.ndarray:
+        """s (n,): each point's |r_i * scale|^2, r_i its residuals (n_targets of them)."""
+        r = self.residuals(params, *data).reshape(len(data[0]), self.n_targets)
+        if scale != 1.0:
+            r = r * scale
+        return np.einsum("ij,ij->i", r, r)
+
     def kernel(self, *data: np.ndarray) -> Kernel:
         raise NotImplementedError
 
