@@ -25,8 +25,7 @@ from typing import Any
 import numpy as np
 
 from .models.base import Frame, Model
-from .objective import blocks
-from .robust import truncated_moments
+from .robust import squared_errors, truncated_moments
 from .stats import chi2_cdf, chi2_sf, median
 
 ALPHA = 0.001  # the noise test's significance on each side
@@ -69,11 +68,7 @@ def fitted_squares(model: Model, params: np.ndarray, data, **options) -> np.ndar
     of CHUNK points: no product over all the points at once."""
     frame = model.frame(data, False, **options)
     q = internal_params(model, frame, params)
-    root, n = math.sqrt(frame.cost_scale), len(data[0])
-    out = np.empty(n)
-    for s, e in blocks(n):
-        out[s:e] = model.point_squares(q, tuple(a[s:e] for a in frame.data), root)
-    return out
+    return squared_errors(model, q, frame.data, math.sqrt(frame.cost_scale))
 
 
 @dataclass(frozen=True)

@@ -63,15 +63,14 @@ def chunk_of(data: tuple[np.ndarray, ...], start: int, stop: int) -> tuple[np.nd
     return tuple(a[start:stop] for a in data)
 
 
-def squared_errors(model: Model, params: np.ndarray, data: tuple[np.ndarray, ...]) -> np.ndarray:
-    """s (n,): the squared error of each point, summed over its targets (in blocks of
-    CHUNK points: no product over all the points at once; Model.point_squares)."""
-    n = len(data[0])
-    if n <= CHUNK:
-        return model.point_squares(params, data)
-    out = np.empty(n)
-    for s, e in blocks(n):
-        out[s:e] = model.point_squares(params, chunk_of(data, s, e))
+def squared_errors(model: Model, params: np.ndarray, data: tuple[np.ndarray, ...],
+                   scale: float = 1.0) -> np.ndarray:
+    """s (n,): each point's squared error |r_i * scale|^2, summed over its targets
+    (Model.point_squares in blocks of CHUNK points: no product over all the points at
+    once)."""
+    out = np.empty(len(data[0]))
+    for s, e in blocks(len(out)):
+        out[s:e] = model.point_squares(params, chunk_of(data, s, e), scale)
     return out
 
 

@@ -14,9 +14,8 @@ def median(values: np.ndarray, overwrite: bool = False) -> float:
     n = len(values)
     if not n:
         return math.nan
-    part = np.partition(values, [(n - 1) // 2, n // 2, n - 1]) if not overwrite else values
-    if overwrite:
-        part.partition([(n - 1) // 2, n // 2, n - 1])
+    part = values if overwrite else values.copy()
+    part.partition([(n - 1) // 2, n // 2, n - 1])
     if math.isnan(part[-1]):  # NaN sorts last
         return math.nan
     low, high = part[(n - 1) // 2], part[n // 2]

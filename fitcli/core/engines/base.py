@@ -64,7 +64,7 @@ class ArrayPartition:
 
 
 class Scratch:
-    """The one buffer a stream engine's loads write their values into, pass after pass:
+    """A buffer a stream engine's loads write their values into, pass after pass:
     a chunk is dropped before the next is read, and a fresh (k, m) array per load cost
     as much as the read itself (its pages faulted in anew: 0.2 s a pass at 10^7 points).
     The values of a load are valid until the next; a task copies what it keeps."""

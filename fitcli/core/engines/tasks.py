@@ -107,29 +107,31 @@ def inlier_normal(state: Prepared, model, frame_map, q, req) -> Partial | None:
     return Partial(np.concatenate([sums, [len(data[0])]]))
 
 
-def chunk_residuals(model, q0, frame0_map, cost_scale, values: np.ndarray) -> np.ndarray:
-    """r (m, targets): the residuals whose mean square the fit minimised, in the
-    input's units, of points values (k, m) (diagnostics.fitted_residuals of a chunk),
-    computed block by block (no product over a whole partition)."""
+def _unit_blocks(model, frame0_map, values: np.ndarray):
+    """(start, stop, the model's data of the block in the input's units) for each block
+    of CHUNK points of values (k, m): no product over a whole partition."""
     frame0 = Frame(None, None, None, chunk_map=frame0_map)
     identity = _identity(frame0_map)
-    out, root = np.empty((values.shape[1], model.n_targets)), math.sqrt(cost_scale)
     for s, e in blocks(values.shape[1]):
         block = values[:, s:e]
-        data = model.chunk_data(block if identity else frame0.apply(block))
+        yield s, e, model.chunk_data(block if identity else frame0.apply(block))
+
+
+def chunk_residuals(model, q0, frame0_map, cost_scale, values: np.ndarray) -> np.ndarray:
+    """r (m, targets): the residuals whose mean square the fit minimised, in the
+    input's units, of points values (k, m) (diagnostics.fitted_residuals of a chunk)."""
+    out, root = np.empty((values.shape[1], model.n_targets)), math.sqrt(cost_scale)
+    for s, e, data in _unit_blocks(model, frame0_map, values):
         out[s:e] = (model.residuals(q0, *data) * root).reshape(e - s, model.n_targets)
     return out
 
 
 def point_errors(state, model, q0, frame0_map, cost_scale) -> np.ndarray:
     """The point error (m,) of each point of the partition: |r_i| of chunk_residuals,
-    by Model.point_squares in blocks."""
-    values, frame0 = state.chunk.values, Frame(None, None, None, chunk_map=frame0_map)
-    identity, root = _identity(frame0_map), math.sqrt(cost_scale)
+    by Model.point_squares."""
+    values, root = state.chunk.values, math.sqrt(cost_scale)
     out = np.empty(values.shape[1])
-    for s, e in blocks(values.shape[1]):
-        block = values[:, s:e]
-        data = model.chunk_data(block if identity else frame0.apply(block))
+    for s, e, data in _unit_blocks(model, frame0_map, values):
         out[s:e] = model.point_squares(q0, data, root)
     return np.sqrt(out, out=out)
 
